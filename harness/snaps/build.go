@@ -129,7 +129,7 @@ func isHidden(name string) bool {
 func validateAll(srcDir string, names []string) error {
 	var problems []error
 	for _, name := range names {
-		if err := validateSnapYAML(filepath.Join(srcDir, name)); err != nil {
+		if err := validateSnapDir(filepath.Join(srcDir, name)); err != nil {
 			problems = append(problems, fmt.Errorf("cannot build snap %s: %w", name, err))
 		}
 	}
@@ -228,12 +228,7 @@ func addProbe(tree string, probe probeBinary) error {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return err
 	}
-	dst := filepath.Join(bin, "probe")
-	if _, err := os.Lstat(dst); err == nil {
-		return fmt.Errorf("%s/bin/probe exists in the sources; the built probe goes there",
-			filepath.Base(tree))
-	}
-	return copyFile(probe.path, dst, 0o755)
+	return copyFile(probe.path, filepath.Join(bin, "probe"), 0o755)
 }
 
 func reportUpToDate(built []Built) {

@@ -16,6 +16,20 @@ func snapYAMLPath(snapDir string) string {
 	return filepath.Join(snapDir, "meta", "snap.yaml")
 }
 
+// validateSnapDir checks a snap's sources before anything is built.
+func validateSnapDir(snapDir string) error {
+	if err := validateSnapYAML(snapDir); err != nil {
+		return err
+	}
+	// bin/probe is where the built probe goes, so a file there would be lost silently.
+	probe := filepath.Join(snapDir, "bin", "probe")
+	if _, err := os.Lstat(probe); err == nil {
+		return fmt.Errorf("%s: exists in the sources; the built probe goes there",
+			displayPath(probe))
+	}
+	return nil
+}
+
 // validateSnapYAML checks what the build relies on before any slow step: the file
 // parses and names the snap after its directory with a version. Whether snapd accepts
 // the interfaces is what the suite tests, so that is left to snapd.
