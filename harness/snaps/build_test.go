@@ -16,7 +16,13 @@ import (
 // flags as the real probe but in a second or two.
 var fakeProbe = map[string]string{
 	"probe/go.mod":  "module fakeprobe\n\ngo 1.25\n",
-	"probe/main.go": "package main\n\n// int answer(void) { return 42; }\nimport \"C\"\n\nfunc main() { _ = C.answer() }\n",
+	"probe/main.go": cgoMain("42"),
+}
+
+// cgoMain is a probe whose C part returns answer, which may be made not to compile.
+func cgoMain(answer string) string {
+	return "package main\n\n// int answer(void) { return " + answer + "; }\n" +
+		"import \"C\"\n\nfunc main() { _ = C.answer() }\n"
 }
 
 func snapYAML(name string) string {
@@ -163,7 +169,7 @@ func TestBuildAllMissingSourceDir(t *testing.T) {
 func TestFailedProbeBuildShowsCompilerOutput(t *testing.T) {
 	src := writeTree(t, map[string]string{
 		"probe/go.mod":       "module fakeprobe\n\ngo 1.25\n",
-		"probe/main.go":      "package main\n\n// int answer(void) { return nope; }\nimport \"C\"\n\nfunc main() { _ = C.answer() }\n",
+		"probe/main.go":      cgoMain("nope"),
 		"one/meta/snap.yaml": snapYAML("one"),
 	})
 	out := t.TempDir()

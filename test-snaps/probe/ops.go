@@ -37,7 +37,11 @@ var operations = map[string]operation{
 	"mountinfo":  {"mountinfo", nil, runMountinfo},
 }
 
-var shortForms = map[string]string{"create": "shm-create", "read": "shm-read", "unlink": "shm-unlink"}
+var shortForms = map[string]string{
+	"create": "shm-create",
+	"read":   "shm-read",
+	"unlink": "shm-unlink",
+}
 
 func lookupOperation(word string) (operation, bool) {
 	if long, isShort := shortForms[word]; isShort {
