@@ -113,7 +113,8 @@ func isResultLine(line string) bool {
 func parseLine(line string) (Result, error) {
 	fields := strings.Split(line, " ")[1:]
 	if len(fields) < 3 {
-		return Result{}, fmt.Errorf("want at least op, name and status, got %d fields", len(fields))
+		return Result{}, fmt.Errorf("want at least op, name and status, got %d fields",
+			len(fields))
 	}
 	var result Result
 	for i, field := range fields {

@@ -53,14 +53,18 @@ func dirEntries(t *testing.T, dir string) []string {
 
 func TestPackStoresTreeOwnedByRootAtEpoch(t *testing.T) {
 	requireSquashfsTools(t)
-	src := writeTree(t, map[string]string{"meta/snap.yaml": "name: x\n", "bin/run.sh": "#!/bin/sh\n"})
+	src := writeTree(t, map[string]string{
+		"meta/snap.yaml": "name: x\n",
+		"bin/run.sh":     "#!/bin/sh\n",
+	})
 	out := filepath.Join(t.TempDir(), "x.snap")
 
 	require.NoError(t, Pack(src, out))
 
 	listing := listSquashfs(t, out)
 	assert.Regexp(t, `-rwxr-xr-x root/root +10 1970-01-01 00:00 squashfs-root/bin/run.sh`, listing)
-	assert.Regexp(t, `-rw-r--r-- root/root +8 1970-01-01 00:00 squashfs-root/meta/snap.yaml`, listing)
+	assert.Regexp(t, `-rw-r--r-- root/root +8 1970-01-01 00:00 squashfs-root/meta/snap.yaml`,
+		listing)
 	info, err := os.Stat(out)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())

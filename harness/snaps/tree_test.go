@@ -11,7 +11,10 @@ import (
 )
 
 func TestTreeHashFollowsContentModeAndNamesButNotTimes(t *testing.T) {
-	root := writeTree(t, map[string]string{"meta/snap.yaml": "name: x\n", "bin/a.sh": "#!/bin/sh\n"})
+	root := writeTree(t, map[string]string{
+		"meta/snap.yaml": "name: x\n",
+		"bin/a.sh":       "#!/bin/sh\n",
+	})
 	hash := func() string {
 		h, err := hashTree(root)
 		require.NoError(t, err)

@@ -16,8 +16,8 @@ func init() {
 func runSnaps(args []string) error {
 	flags := flag.NewFlagSet("snaps", flag.ContinueOnError)
 	var opts snaps.Options
-	flags.StringVar(&opts.OutDir, "out", "", "directory for the .snap files (default .build/snaps)")
-	flags.StringVar(&opts.SrcDir, "src", "", "directory of snap sources (default test-snaps)")
+	flags.StringVar(&opts.OutDir, "out", "", "where .snap files go (default .build/snaps)")
+	flags.StringVar(&opts.SrcDir, "src", "", "snap sources (default test-snaps)")
 	if err := flags.Parse(args); err != nil {
 		return snapsUsageError{err}
 	}
