@@ -85,7 +85,6 @@ func (m *machine) run(ctx context.Context, run scriptRun) (scriptOutcome, error)
 		m.killSession(sidFile)
 		return outcome, stoppedError(ctx, run)
 	}
-	m.removeSidFile(sidFile)
 	return outcome, scriptError(err, output)
 }
 
@@ -146,12 +145,6 @@ func (m *machine) killSession(sidFile string) {
 	if _, err := m.ssh.output(ctx, remote); err != nil {
 		progress.Printf("Cannot kill timed-out script on %s: %v", m, err)
 	}
-}
-
-func (m *machine) removeSidFile(sidFile string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, _ = m.ssh.output(ctx, m.ssh.sudo()+"rm -f "+shellQuote(sidFile))
 }
 
 // send unpacks the packed project at the remote path.

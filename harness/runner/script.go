@@ -17,7 +17,7 @@ ERROR() { { set +xu; } 2>/dev/null; [ -z "${1:-}" ] && echo '<ERROR>' || echo "<
 MATCH() { { set +xu; } 2>/dev/null; [ ${#@} -gt 0 ] || ` +
 	`{ echo "error: missing regexp argument"; return 1; }; local stdin="$(cat)"; ` +
 	`echo $stdin | grep -q -e "$@" || ` +
-	`{ echo "error: pattern not found, got:"; echo "$stdin"; } >&2 && return 1; }
+	`{ { echo "error: pattern not found, got:"; echo "$stdin"; } >&2; return 1; }; }
 NOMATCH() { { set +xu; } 2>/dev/null; [ ${#@} -gt 0 ] || ` +
 	`{ echo "error: missing regexp argument"; return 1; }; local stdin="$(cat)"; ` +
 	`if echo $stdin | grep -q -e "$@"; then ` +
@@ -41,8 +41,9 @@ func remoteScript(script, dir, sidFile string, env *Env) string {
 	var buf strings.Builder
 	fmt.Fprintf(&buf, "cut -d' ' -f6 /proc/$$/stat > %s\n", shellQuote(sidFile))
 	fmt.Fprintf(&buf, "__shm_t0=$(date +%%s%%N)\n")
-	fmt.Fprintf(&buf, "trap '__rc=$?; { set +x; } 2>/dev/null; "+
-		"echo \"%s$(( $(date +%%s%%N) - __shm_t0 ))>\"; exit $__rc' EXIT\n", elapsedMarker)
+	fmt.Fprintf(&buf, "trap '__rc=$?; { set +x; } 2>/dev/null; rm -f %s; "+
+		"echo \"%s$(( $(date +%%s%%N) - __shm_t0 ))>\"; exit $__rc' EXIT\n",
+		sidFile, elapsedMarker)
 	if dir != "" {
 		fmt.Fprintf(&buf, "cd %q\n", dir)
 	}
