@@ -3,6 +3,7 @@ package runner
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,3 +22,5 @@ func waitForFile(path, text string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

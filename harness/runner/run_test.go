@@ -234,4 +234,3 @@ func TestInterruptRestoresAndDiscards(t *testing.T) {
 	assert.Contains(t, trace, "project-restore")
 	assert.Contains(t, trace, "discard ubuntu-24.04-64")
 }
-
