@@ -91,7 +91,9 @@ func addJUnitCase(suite *junitSuite, job JobResult) {
 	}
 	suite.Tests++
 	suite.Cases = append(suite.Cases, tc)
-	sort.SliceStable(suite.Cases, func(i, j int) bool { return suite.Cases[i].Name < suite.Cases[j].Name })
+	sort.SliceStable(suite.Cases, func(i, j int) bool {
+		return suite.Cases[i].Name < suite.Cases[j].Name
+	})
 	suite.Time = fmt.Sprintf("%.3f", sumTime(suite.Cases))
 }
 

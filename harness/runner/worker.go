@@ -264,7 +264,8 @@ func killTimeouts(p *Project, job *Job) []Timeout {
 }
 
 // timeout picks the nearest timeout set at or above level, as spread does.
-func (w *worker) timeout(job *Job, level string, all func(*Project, *Job) []Timeout) time.Duration {
+func (w *worker) timeout(job *Job, level string,
+	all func(*Project, *Job) []Timeout) time.Duration {
 	skip := map[string]int{"task": 0, "suite": 1, "backend": 2, "project": 3}[level]
 	for _, t := range all(w.r.project, job)[skip:] {
 		if t.Duration != 0 {
