@@ -37,10 +37,14 @@ func (img *Image) InitrdFile() string { return filepath.Join(img.Dir, "initrd.im
 func (img *Image) BaseSnap() string   { return filepath.Join(img.Dir, "shm-base.snap") }
 func (img *Image) StubSnap() string   { return filepath.Join(img.Dir, "snapd-stub.snap") }
 
+// readyVersion changes whenever the machine a ready state was saved from changes
+// (devices, memory, vCPUs): qemu only loads a state into the same machine.
+const readyVersion = "2"
+
 // ReadyDisk is the booted, snap-ready disk whose saved VM state allocation restores;
 // the state only loads under the accelerator that saved it.
 func (img *Image) ReadyDisk(accel string) string {
-	return filepath.Join(img.Dir, "ready-"+accel+".qcow2")
+	return filepath.Join(img.Dir, "ready-"+accel+"-v"+readyVersion+".qcow2")
 }
 
 // KernelArgs is the command line for a direct kernel boot; the disk's GRUB config uses

@@ -32,7 +32,11 @@ func makeDisk(ctx context.Context, rootfs string, img *Image, buildDir string) e
 	defer log.Close()
 
 	raw := filepath.Join(buildDir, "disk.raw")
+	core := filepath.Join(buildDir, "core.img")
+	mnt := filepath.Join(buildDir, "mnt")
 	defer os.Remove(raw)
+	defer os.Remove(core)
+	defer os.Remove(mnt)
 	if err := writePartitionedFile(raw); err != nil {
 		return err
 	}

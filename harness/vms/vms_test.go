@@ -41,6 +41,7 @@ func TestQemuArgsRestrictNetworkToForwardedSSH(t *testing.T) {
 	assert.Equal(t, "/img/vmlinuz", argValue(t, args, "-kernel"))
 	assert.NotContains(t, args, "-loadvm")
 	assert.NotContains(t, args, "-cpu", "TCG runs its default CPU model")
+	assert.Equal(t, "1", argValue(t, args, "-smp"), "one vCPU under TCG")
 }
 
 func TestQemuArgsForKVMAndSavedState(t *testing.T) {
@@ -50,6 +51,7 @@ func TestQemuArgsForKVMAndSavedState(t *testing.T) {
 
 	assert.Equal(t, "kvm", argValue(t, args, "-accel"))
 	assert.Equal(t, "host", argValue(t, args, "-cpu"))
+	assert.Equal(t, "2", argValue(t, args, "-smp"))
 	assert.Equal(t, "ready", argValue(t, args, "-loadvm"))
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os/signal"
 	"syscall"
+
+	"shm-e2e/harness/vms"
 )
 
 func init() {
@@ -23,37 +25,36 @@ func runAllocate(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	address, err := allocate(ctx, args[0])
+	m, err := allocate(ctx, args[0])
 	if err != nil {
 		fmt.Printf("FATAL %q\n", err.Error())
 		return err
 	}
-	fmt.Printf("ADDRESS %s\n", address)
+	fmt.Printf("ADDRESS %s\n", m.Address())
+	// SERIAL is the harness runner's helper for keeping the console log per task; real
+	// spread has no such helper, so the line only calls it where it exists.
+	fmt.Printf("if declare -F SERIAL >/dev/null; then SERIAL %q; fi\n", m.SerialLog)
 	return nil
 }
 
-func allocate(ctx context.Context, system string) (string, error) {
+func allocate(ctx context.Context, system string) (*vms.Machine, error) {
 	h, err := newHost()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	img, err := h.image(ctx, system, false)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	launcher, err := h.launcher(ctx, img)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	spec, ready := img.ReadySpec(launcher.Accel)
 	if !ready {
 		spec = img.Spec()
 	}
-	m, err := launcher.Start(ctx, spec)
-	if err != nil {
-		return "", err
-	}
-	return m.Address(), nil
+	return launcher.Start(ctx, spec)
 }
 
 func runDiscard(args []string) error {

@@ -1,0 +1,66 @@
+# shm-e2e: end-to-end tests of snapd's private shared memory in real VMs.
+# `make e2e` runs the whole suite; `make test` runs the harness's own tests and one
+# real VM task. Both install what they need (as root) on a fresh Debian machine.
+
+GO ?= go
+BIN := .build/bin/shm-e2e
+SYSTEMS ?= debian-12-64,debian-13-64
+ARTIFACTS ?= artifacts
+# Spread selectors for `make e2e`, e.g. SELECT=qemu-local:debian-12-64:tests/main/
+SELECT ?= qemu-local:
+
+DEB_PACKAGES := qemu-system-x86 qemu-utils debootstrap squashfs-tools e2fsprogs \
+	openssh-client openssh-server mount util-linux gcc libc6-dev ca-certificates
+
+.PHONY: all deps build snaps checks suite-inputs images e2e list test vet unit smoke clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	$(GO) mod download
+
+build:
+	$(GO) build -o $(BIN) ./harness/cmd/shm-e2e
+
+snaps: build
+	$(BIN) snaps
+
+checks:
+	CGO_ENABLED=0 $(GO) test -c -tags vmchecks -o .build/checks.test ./harness/checks
+
+# What spread uploads into every machine: the test snaps and the checks binary.
+suite-inputs: snaps checks
+
+images: build
+	$(BIN) images -system $(SYSTEMS)
+
+e2e: deps build suite-inputs images
+	$(BIN) run -artifacts $(ARTIFACTS) $(SELECT)
+
+list: build
+	@$(BIN) run -list
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags vmchecks ./harness/checks
+	@test -z "$$(gofmt -l harness test-snaps)" || { gofmt -l harness test-snaps; exit 1; }
+
+unit:
+	$(GO) test ./...
+
+# One real task in a real VM, so that a broken main job fails `make test`.
+smoke: build suite-inputs
+	$(BIN) images -system debian-12-64
+	$(BIN) run -artifacts $(ARTIFACTS)/smoke qemu-local:debian-12-64:tests/main/private-dev-shm
+
+test: deps vet unit smoke
+
+clean:
+	rm -rf .build $(ARTIFACTS)
