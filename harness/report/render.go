@@ -1,0 +1,118 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable prints the behaviour-by-column table, then each failure with its reason
+// and log, then the snapd version each column ran.
+func (r *Report) WriteTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := []string{"behaviour"}
+	for _, col := range r.Columns {
+		header = append(header, col.String())
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, row := range r.Rows {
+		line := []string{row}
+		for _, col := range r.Columns {
+			cell, ok := r.Cells[row][col]
+			if !ok {
+				line = append(line, "-")
+				continue
+			}
+			line = append(line, string(cell.Verdict))
+		}
+		fmt.Fprintln(tw, strings.Join(line, "\t"))
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w)
+	for _, col := range r.Columns {
+		fmt.Fprintf(w, "%s ran snapd %s\n", col, r.snapdOf(col))
+	}
+	for _, step := range r.Steps {
+		fmt.Fprintf(w, "step failed: %s\n", step)
+	}
+}
+
+// WriteFailures prints every cell that did not pass: what broke, where, why, and the
+// log to read.
+func (r *Report) WriteFailures(w io.Writer) {
+	for _, row := range r.Rows {
+		for _, col := range r.Columns {
+			cell, ok := r.Cells[row][col]
+			if !ok || cell.Verdict == Pass {
+				continue
+			}
+			fmt.Fprintf(w, "%s on %s (snapd %s): %s\n", row, col, orUnknown(cell.Snapd),
+				cell.Verdict)
+			for _, line := range strings.Split(strings.TrimSpace(cell.Why), "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+			fmt.Fprintf(w, "    log: %s\n", cell.Log)
+		}
+	}
+}
+
+// Failed reports whether any behaviour failed or was aborted, known gaps included.
+func (r *Report) Failed() bool {
+	return r.count(Pass, Fixed) < r.cells() || len(r.Steps) > 0
+}
+
+// Unexpected lists what a release gate must stop on: new failures, aborted jobs, and
+// known gaps that now pass (the list must be updated).
+func (r *Report) Unexpected() []string {
+	var found []string
+	for _, row := range r.Rows {
+		for _, col := range r.Columns {
+			cell, ok := r.Cells[row][col]
+			if !ok || cell.Verdict == Pass || cell.Verdict == KnownGap {
+				continue
+			}
+			found = append(found, fmt.Sprintf("%s on %s: %s", row, col, cell.Verdict))
+		}
+	}
+	return append(found, r.Steps...)
+}
+
+func (r *Report) snapdOf(col Column) string {
+	for _, row := range r.Rows {
+		if cell, ok := r.Cells[row][col]; ok && cell.Snapd != "" {
+			return cell.Snapd
+		}
+	}
+	return "(unknown: no task reached its checks)"
+}
+
+func (r *Report) count(verdicts ...Verdict) int {
+	n := 0
+	for _, row := range r.Rows {
+		for _, cell := range r.Cells[row] {
+			for _, v := range verdicts {
+				if cell.Verdict == v {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+func (r *Report) cells() int {
+	n := 0
+	for _, row := range r.Rows {
+		n += len(r.Cells[row])
+	}
+	return n
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
