@@ -60,10 +60,11 @@ func buildSystem(ctx context.Context, h *host, system string, bake bool) error {
 	return images.Bake(ctx, img, launcher)
 }
 
-// usageError marks bad command-line input: exit status 2.
+// usageError marks bad command-line input: exit status 2 (0 for -h).
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
 func (e usageError) ExitCode() int {
 	if errors.Is(e.err, flag.ErrHelp) {
 		return 0

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,10 +18,10 @@ func runSnaps(args []string) error {
 	flags.StringVar(&opts.OutDir, "out", "", "where .snap files go (default .build/snaps)")
 	flags.StringVar(&opts.SrcDir, "src", "", "snap sources (default test-snaps)")
 	if err := flags.Parse(args); err != nil {
-		return snapsUsageError{err}
+		return usageError{err}
 	}
 	if flags.NArg() > 0 {
-		return snapsUsageError{fmt.Errorf("unexpected arguments: %q", flags.Args())}
+		return usageError{fmt.Errorf("unexpected arguments: %q", flags.Args())}
 	}
 
 	built, err := snaps.BuildAll(opts)
@@ -33,18 +32,4 @@ func runSnaps(args []string) error {
 		fmt.Fprintln(os.Stdout, b.Path)
 	}
 	return nil
-}
-
-// snapsUsageError makes a bad command line exit 2 (0 for -h), as main's exitCode
-// expects. It is this file's own so that the command does not depend on another one.
-type snapsUsageError struct{ err error }
-
-func (e snapsUsageError) Error() string { return e.err.Error() }
-func (e snapsUsageError) Unwrap() error { return e.err }
-
-func (e snapsUsageError) ExitCode() int {
-	if errors.Is(e.err, flag.ErrHelp) {
-		return 0
-	}
-	return 2
 }
