@@ -50,14 +50,17 @@ list: build
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags vmchecks ./harness/checks
+	$(GO) vet -tags vmintegration ./harness/testbed
 	@test -z "$$(gofmt -l harness test-snaps)" || { gofmt -l harness test-snaps; exit 1; }
 
 unit:
 	$(GO) test ./...
 
-# One real task in a real VM, so that a broken main job fails `make test`.
+# Real VMs, so that a broken main job fails `make test`: the network restriction, and
+# one task of the suite.
 smoke: build suite-inputs
 	$(BIN) images -system debian-12-64
+	$(GO) test -count=1 -tags vmintegration ./harness/testbed
 	$(BIN) run -artifacts $(ARTIFACTS)/smoke qemu-local:debian-12-64:tests/main/private-dev-shm
 
 test: deps vet unit smoke

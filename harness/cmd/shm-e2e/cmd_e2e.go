@@ -17,6 +17,7 @@ import (
 	"shm-e2e/harness/report"
 	"shm-e2e/harness/runner"
 	"shm-e2e/harness/snaps"
+	"shm-e2e/harness/testbed"
 )
 
 func init() {
@@ -94,12 +95,12 @@ func prepareSuite(ctx context.Context, systems []string) error {
 	if err := buildChecks(ctx); err != nil {
 		return err
 	}
-	h, err := newHost()
+	tb, err := testbed.Open()
 	if err != nil {
 		return err
 	}
 	for _, system := range systems {
-		if err := buildSystem(ctx, h, system, true); err != nil {
+		if err := buildSystem(ctx, tb, system, true); err != nil {
 			return err
 		}
 	}

@@ -4,21 +4,17 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"os/signal"
 	"strings"
 	"syscall"
 
 	"shm-e2e/harness/images"
 	"shm-e2e/harness/progress"
+	"shm-e2e/harness/testbed"
 )
 
 func init() {
 	register("images", "build the VM images and their ready states", runImages)
-}
-
-func errNoImage(system string) error {
-	return fmt.Errorf("no image of %s is built: run 'shm-e2e images -system %s'", system, system)
 }
 
 func runImages(args []string) error {
@@ -32,32 +28,31 @@ func runImages(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	h, err := newHost()
+	tb, err := testbed.Open()
 	if err != nil {
 		return err
 	}
 	for _, system := range strings.Split(*systems, ",") {
-		if err := buildSystem(ctx, h, system, !*noBake); err != nil {
+		if err := buildSystem(ctx, tb, system, !*noBake); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func buildSystem(ctx context.Context, h *host, system string, bake bool) error {
-	img, err := h.image(ctx, system, true)
-	if err != nil {
-		return err
+func buildSystem(ctx context.Context, tb *testbed.Testbed, system string, bake bool) error {
+	var img *images.Image
+	var err error
+	if bake {
+		img, err = tb.BuildAndBake(ctx, system)
+	} else {
+		img, err = tb.Image(ctx, system, true)
 	}
-	progress.Printf("Image %s: snapd %s, kernel %s, %s", system, img.Snapd, img.Kernel, img.Dir)
-	if !bake {
-		return nil
+	if err == nil {
+		progress.Printf("Image %s: snapd %s, kernel %s, %s", system, img.Snapd, img.Kernel,
+			img.Dir)
 	}
-	launcher, err := h.launcher(ctx, img)
-	if err != nil {
-		return err
-	}
-	return images.Bake(ctx, img, launcher)
+	return err
 }
 
 // usageError marks bad command-line input: exit status 2 (0 for -h).

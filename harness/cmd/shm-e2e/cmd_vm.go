@@ -6,7 +6,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"shm-e2e/harness/vms"
+	"shm-e2e/harness/testbed"
 )
 
 func init() {
@@ -25,48 +25,31 @@ func runAllocate(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	m, err := allocate(ctx, args[0])
-	if err != nil {
-		fmt.Printf("FATAL %q\n", err.Error())
-		return err
+	tb, err := testbed.Open()
+	if err == nil {
+		m, allocErr := tb.Allocate(ctx, args[0])
+		if allocErr == nil {
+			fmt.Printf("ADDRESS %s\n", m.Address())
+			// SERIAL is the harness runner's helper for keeping the console log per
+			// task; real spread has none, so the line only calls it where it exists.
+			fmt.Printf("if declare -F SERIAL >/dev/null; then SERIAL %q; fi\n", m.SerialLog)
+			return nil
+		}
+		err = allocErr
 	}
-	fmt.Printf("ADDRESS %s\n", m.Address())
-	// SERIAL is the harness runner's helper for keeping the console log per task; real
-	// spread has no such helper, so the line only calls it where it exists.
-	fmt.Printf("if declare -F SERIAL >/dev/null; then SERIAL %q; fi\n", m.SerialLog)
-	return nil
-}
-
-func allocate(ctx context.Context, system string) (*vms.Machine, error) {
-	h, err := newHost()
-	if err != nil {
-		return nil, err
-	}
-	img, err := h.image(ctx, system, false)
-	if err != nil {
-		return nil, err
-	}
-	launcher, err := h.launcher(ctx, img)
-	if err != nil {
-		return nil, err
-	}
-	spec, ready := img.ReadySpec(launcher.Accel)
-	if !ready {
-		spec = img.Spec()
-	}
-	return launcher.Start(ctx, spec)
+	fmt.Printf("FATAL %q\n", err.Error())
+	return err
 }
 
 func runDiscard(args []string) error {
 	if len(args) != 1 {
 		return usageError{fmt.Errorf("usage: shm-e2e discard ADDRESS")}
 	}
-	h, err := newHost()
+	tb, err := testbed.Open()
 	if err != nil {
 		return err
 	}
-	launcher := vmsLauncher(h)
-	m, err := launcher.Find(args[0])
+	m, err := tb.StopOnlyLauncher().Find(args[0])
 	if err != nil {
 		return err
 	}
@@ -74,11 +57,11 @@ func runDiscard(args []string) error {
 }
 
 func runMachines(args []string) error {
-	h, err := newHost()
+	tb, err := testbed.Open()
 	if err != nil {
 		return err
 	}
-	for _, m := range vmsLauncher(h).List() {
+	for _, m := range tb.StopOnlyLauncher().List() {
 		fmt.Printf("%s\t%s\tpid %d\t%s\tserial %s\n", m.Address(), m.System, m.PID, m.Accel,
 			m.SerialLog)
 	}
