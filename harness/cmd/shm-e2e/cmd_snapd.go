@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"shm-e2e/harness/progress"
+	"shm-e2e/harness/snapdbuild"
+)
+
+func init() {
+	register("snapd", "build a patched snapd's packages for a system into .build/debs",
+		runSnapd)
+}
+
+func runSnapd(args []string) error {
+	flags := flag.NewFlagSet("snapd", flag.ContinueOnError)
+	system := flags.String("system", "debian-12-64", "system to build snapd for")
+	source := flags.String("source", "", "local snapd tree (default: Debian's source package)")
+	patches := flags.String("patches", "snapd-patches", "directory of NNNN-name.patch files")
+	flavor := flags.String("flavor", "patched", "flavour name: .build/debs/FLAVOR/SYSTEM")
+	if err := flags.Parse(args); err != nil {
+		return usageError{err}
+	}
+	series, err := snapdbuild.Series(*patches)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	res, err := snapdbuild.Build(ctx, snapdbuild.Options{System: *system, Source: *source,
+		Patches: series, Flavor: *flavor})
+	if err != nil {
+		return err
+	}
+	dest := filepath.Join(".build", "debs", *flavor, *system)
+	if err := snapdbuild.CopyDebs(res, dest); err != nil {
+		return err
+	}
+	progress.Printf("snapd %s for %s in %s: run with SHM_E2E_SNAPD=%s", res.Version, *system,
+		dest, *flavor)
+	return nil
+}

@@ -1,0 +1,165 @@
+package snapdbuild
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"shm-e2e/harness/hostcmd"
+	"shm-e2e/harness/progress"
+)
+
+// chroot is a build root of one Debian suite: Debian's own Go and build dependencies,
+// so that the host's newer Go never builds snapd.
+type chroot struct {
+	Root  string
+	Suite string
+}
+
+// readyMark is written last into a chroot: a root without it is not complete.
+const readyMark = ".shm-e2e-ready"
+
+// chrootPath is where the build root of a suite lives in the cache.
+func chrootPath(cacheDir, suite string) string {
+	return filepath.Join(cacheDir, "snapd", "chroots", suite)
+}
+
+// ensureChroot returns the suite's build root, bootstrapping it on first use with the
+// packages cached per suite, and with deb-src from the same mirror for apt-get source.
+func ensureChroot(ctx context.Context, cacheDir, suite, mirror string,
+	log *hostcmd.Log) (*chroot, error) {
+	root := chrootPath(cacheDir, suite)
+	if isFile(filepath.Join(root, readyMark)) {
+		return &chroot{Root: root, Suite: suite}, nil
+	}
+
+	done := progress.Step("Bootstrapping a %s build root", suite)
+	err := bootstrap(ctx, cacheDir, suite, mirror, root, log)
+	done(err)
+	if err != nil {
+		return nil, err
+	}
+	return &chroot{Root: root, Suite: suite}, nil
+}
+
+func bootstrap(ctx context.Context, cacheDir, suite, mirror, root string,
+	log *hostcmd.Log) error {
+	partial := root + ".partial"
+	unmountUnder(partial)
+	os.RemoveAll(partial)
+	debs := filepath.Join(cacheDir, "debs", suite)
+	if err := os.MkdirAll(debs, 0o755); err != nil {
+		return fmt.Errorf("cannot create package cache %s: %w", debs, err)
+	}
+
+	err := log.Run(ctx, "debootstrap", "--variant=buildd", "--cache-dir="+debs,
+		suite, partial, mirror)
+	if err != nil {
+		return fmt.Errorf("cannot bootstrap %s from %s: %w", suite, mirror, err)
+	}
+	if err := writeSources(partial, suite, mirror); err != nil {
+		return err
+	}
+	c := &chroot{Root: partial, Suite: suite}
+	if err := c.run(ctx, log, "/", "apt-get update"); err != nil {
+		return err
+	}
+
+	if err := os.WriteFile(filepath.Join(partial, readyMark), nil, 0o644); err != nil {
+		return fmt.Errorf("cannot mark %s ready: %w", partial, err)
+	}
+	unmountUnder(root)
+	os.RemoveAll(root)
+	return os.Rename(partial, root)
+}
+
+// writeSources gives the chroot binary and source packages of the same archive.
+func writeSources(root, suite, mirror string) error {
+	list := fmt.Sprintf("deb %s %s main\ndeb-src %s %s main\n", mirror, suite, mirror, suite)
+	path := filepath.Join(root, "etc", "apt", "sources.list")
+	if err := os.WriteFile(path, []byte(list), 0o644); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
+}
+
+// cleanEnv is the whole environment of a command in the chroot: nothing of the host's
+// (its Go above all: GOROOT, GOPATH, GOTOOLCHAIN, a PATH with a newer go) leaks in.
+var cleanEnv = []string{
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LC_ALL=C.UTF-8",
+	"DEBIAN_FRONTEND=noninteractive",
+}
+
+// run runs a shell script in dir inside the chroot, its output in the log.
+func (c *chroot) run(ctx context.Context, log *hostcmd.Log, dir, script string,
+	env ...string) error {
+	args := append([]string{c.Root, "/usr/bin/env", "-i"}, cleanEnv...)
+	args = append(args, env...)
+	args = append(args, "/bin/sh", "-ec", "cd "+shellQuote(dir)+"\n"+script)
+	return log.Run(ctx, "chroot", args...)
+}
+
+// output runs a shell script in the chroot and returns what it printed.
+func (c *chroot) output(ctx context.Context, log *hostcmd.Log, script string) (string, error) {
+	args := append([]string{c.Root, "/usr/bin/env", "-i"}, cleanEnv...)
+	args = append(args, "/bin/sh", "-ec", script)
+	return log.Output(ctx, "chroot", args...)
+}
+
+// hostPath maps a path inside the chroot to the host.
+func (c *chroot) hostPath(path string) string {
+	return filepath.Join(c.Root, path)
+}
+
+// mountSystemDirs makes /proc, /sys and /dev visible in the chroot, as package scripts
+// and the Go toolchain expect them. The returned function undoes every mount; callers
+// defer it so that no path, failed or interrupted, leaves a mount behind.
+func (c *chroot) mountSystemDirs() (func(), error) {
+	unmountUnder(c.Root) // a killed earlier run may have left some
+	var mounted []string
+	undo := func() {
+		for i := len(mounted) - 1; i >= 0; i-- {
+			syscall.Unmount(mounted[i], syscall.MNT_DETACH)
+		}
+	}
+	for _, dir := range []string{"proc", "sys", "dev", "dev/pts"} {
+		target := filepath.Join(c.Root, dir)
+		if err := syscall.Mount("/"+dir, target, "", syscall.MS_BIND, ""); err != nil {
+			undo()
+			return nil, fmt.Errorf("cannot bind-mount /%s into %s: %w", dir, c.Root, err)
+		}
+		mounted = append(mounted, target)
+	}
+	return undo, nil
+}
+
+// unmountUnder detaches every mount below dir, deepest first.
+func unmountUnder(dir string) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+
+	var targets []string
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		fields := strings.Fields(scanner.Text())
+		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
+			targets = append(targets, fields[4])
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(targets)))
+	for _, target := range targets {
+		syscall.Unmount(target, syscall.MNT_DETACH)
+	}
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,167 @@
+package snapdbuild
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// source identifies the snapd source a build starts from.
+type source struct {
+	ID      string // what the cache key sees: "debian VERSION" or "tree SHA256"
+	Version string // the Debian version of the tree's changelog
+}
+
+var dscURI = regexp.MustCompile(`snapd_([^_\s']+)\.dsc`)
+
+// resolveSource finds the version of the source without unpacking it, so that a
+// cached build costs no download.
+func (b *builder) resolveSource(ctx context.Context) (source, error) {
+	if b.opts.Source != "" {
+		return localSource(b.opts.Source)
+	}
+	out, err := b.root.output(ctx, b.log, "apt-get source --print-uris -qq snapd")
+	if err != nil {
+		return source{}, fmt.Errorf("cannot find snapd's source package for %s: %w",
+			b.system.Name, err)
+	}
+	m := dscURI.FindStringSubmatch(out)
+	if m == nil {
+		return source{}, fmt.Errorf("cannot find snapd's .dsc for %s in apt's answer: %q",
+			b.system.Name, strings.TrimSpace(out))
+	}
+	return source{ID: "debian " + m[1], Version: m[1]}, nil
+}
+
+func localSource(tree string) (source, error) {
+	dir, err := packagingDir(tree)
+	if err != nil {
+		return source{}, err
+	}
+	version, _, err := readChangelogHead(filepath.Join(tree, dir, "changelog"))
+	if err != nil {
+		return source{}, err
+	}
+	sum, err := hashTree(tree)
+	if err != nil {
+		return source{}, err
+	}
+	return source{ID: "tree " + sum, Version: version}, nil
+}
+
+// workDir is the chroot directory that keeps the last build of the system.
+func (b *builder) workDir() string {
+	return "/build/" + b.system.Name
+}
+
+// treeState records what the kept tree holds, so that the next build can undo the
+// patches and rebuild incrementally instead of unpacking and building from scratch.
+type treeState struct {
+	SourceID string   `json:"source-id"`
+	Tree     string   `json:"tree"`    // chroot path of the unpacked source
+	Applied  []string `json:"applied"` // chroot paths of the applied patch copies
+}
+
+func (b *builder) statePath() string {
+	return b.root.hostPath(filepath.Join(b.workDir(), "state.json"))
+}
+
+func (b *builder) readState() treeState {
+	var st treeState
+	data, err := os.ReadFile(b.statePath())
+	if err == nil {
+		json.Unmarshal(data, &st)
+	}
+	return st
+}
+
+func (b *builder) writeState(st treeState) error {
+	data, _ := json.MarshalIndent(st, "", "  ")
+	if err := os.WriteFile(b.statePath(), data, 0o644); err != nil {
+		return fmt.Errorf("cannot record the build tree's state: %w", err)
+	}
+	return nil
+}
+
+// prepareTree returns a pristine tree of the source: the kept one with its patches
+// undone when it holds the same source, else a freshly unpacked one.
+func (b *builder) prepareTree(ctx context.Context, src source) (string, bool, error) {
+	st := b.readState()
+	if st.SourceID == src.ID && st.Tree != "" && b.undoPatches(st) == nil {
+		return st.Tree, true, b.writeState(treeState{SourceID: src.ID, Tree: st.Tree})
+	}
+
+	tree, err := b.unpack(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	pristine := b.root.hostPath(filepath.Join(tree, "debian", "changelog"))
+	if err := copyFile(pristine, pristine+".shm-e2e-orig"); err != nil {
+		return "", false, err
+	}
+	return tree, false, b.writeState(treeState{SourceID: src.ID, Tree: tree})
+}
+
+// unpack replaces the kept tree with the source: Debian's package (quilt patches
+// applied by dpkg-source) or a copy of the local tree.
+func (b *builder) unpack(ctx context.Context) (string, error) {
+	work := b.workDir()
+	if err := os.RemoveAll(b.root.hostPath(work)); err != nil {
+		return "", fmt.Errorf("cannot remove the old build tree: %w", err)
+	}
+	srcDir := filepath.Join(work, "src")
+	if err := os.MkdirAll(b.root.hostPath(srcDir), 0o755); err != nil {
+		return "", fmt.Errorf("cannot create %s: %w", b.root.hostPath(srcDir), err)
+	}
+	if b.opts.Source != "" {
+		return b.copyLocalTree(ctx, srcDir)
+	}
+	return b.fetchDebianSource(ctx, srcDir)
+}
+
+func (b *builder) fetchDebianSource(ctx context.Context, srcDir string) (string, error) {
+	if err := b.root.run(ctx, b.log, srcDir, "apt-get source -q snapd"); err != nil {
+		if b.logMentions("404") {
+			return "", fmt.Errorf("cannot fetch snapd's source for %s: %s's snapd source "+
+				"is not served by the mirror; give a snapd tree with -source (see %s)",
+				b.system.Name, b.system.Suite, b.log.Path)
+		}
+		return "", fmt.Errorf("cannot fetch snapd's source for %s: %w", b.system.Name, err)
+	}
+	trees, _ := filepath.Glob(b.root.hostPath(filepath.Join(srcDir, "snapd-*")))
+	if len(trees) != 1 {
+		return "", fmt.Errorf("cannot find the unpacked snapd in %s: found %d trees",
+			b.root.hostPath(srcDir), len(trees))
+	}
+	return filepath.Join(srcDir, filepath.Base(trees[0])), nil
+}
+
+// copyLocalTree copies the user's tree without its .git, and gives an upstream
+// checkout the debian/ directory dpkg-buildpackage looks for.
+func (b *builder) copyLocalTree(ctx context.Context, srcDir string) (string, error) {
+	tree := filepath.Join(srcDir, "snapd")
+	dst := b.root.hostPath(tree)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return "", fmt.Errorf("cannot create %s: %w", dst, err)
+	}
+	copyCmd := fmt.Sprintf("tar -C %s --exclude=.git --exclude=./_build -cf - . | tar -C %s -xf -",
+		shellQuote(b.opts.Source), shellQuote(dst))
+	if err := b.log.Run(ctx, "sh", "-ec", copyCmd); err != nil {
+		return "", fmt.Errorf("cannot copy snapd tree %s: %w", b.opts.Source, err)
+	}
+	dir, _ := packagingDir(dst)
+	if dir == "debian" {
+		return tree, nil
+	}
+	err := b.log.Run(ctx, "cp", "-a", filepath.Join(dst, dir), filepath.Join(dst, "debian"))
+	return tree, err
+}
+
+func (b *builder) logMentions(text string) bool {
+	data, err := os.ReadFile(b.log.Path)
+	return err == nil && strings.Contains(string(data), text)
+}
