@@ -183,7 +183,12 @@ func (b *builder) buildPackages(ctx context.Context, src source) (*Result, error
 	if err := b.applyAll(tree); err != nil {
 		return nil, err
 	}
-	version := src.Version + VersionSuffix(b.opts.Flavor)
+	// The unpacked changelog, not apt's answer, is what dpkg-buildpackage versions.
+	base, _, err := readChangelogHead(b.root.hostPath(filepath.Join(tree, "debian", "changelog")))
+	if err != nil {
+		return nil, err
+	}
+	version := base + VersionSuffix(b.opts.Flavor)
 	if err := b.addChangelogEntry(tree, version); err != nil {
 		return nil, err
 	}
@@ -195,7 +200,7 @@ func (b *builder) buildPackages(ctx context.Context, src source) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	return &Result{System: b.system.Name, Flavor: b.opts.Flavor, SourceVersion: src.Version,
+	return &Result{System: b.system.Name, Flavor: b.opts.Flavor, SourceVersion: base,
 		Version: version, Patches: patchNames(b.patches), ExtraPatches: patchNames(b.extra),
 		Debs: []string{deb}, Built: time.Now().UTC(), Incremental: incremental,
 		Tree: b.root.hostPath(tree)}, nil

@@ -176,3 +176,11 @@ func TestApplyPatchNamesThePatchAndHunk(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(tree, "f.txt"))
 	require.Equal(t, "one\ntwo\n", string(data), "a failed patch must leave the tree alone")
 }
+
+func TestDscVersionUnescapesApt(t *testing.T) {
+	out := "'http://mirror/debian/pool/main/s/snapd/snapd_2.57.6-1%2bdeb12u1.dsc' " +
+		"snapd_2.57.6-1+deb12u1.dsc 2970 SHA256:00\n"
+	version, err := dscVersion(out)
+	require.NoError(t, err)
+	require.Equal(t, "2.57.6-1+deb12u1", version)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,12 +30,21 @@ func (b *builder) resolveSource(ctx context.Context) (source, error) {
 		return source{}, fmt.Errorf("cannot find snapd's source package for %s: %w",
 			b.system.Name, err)
 	}
-	m := dscURI.FindStringSubmatch(out)
-	if m == nil {
-		return source{}, fmt.Errorf("cannot find snapd's .dsc for %s in apt's answer: %q",
-			b.system.Name, strings.TrimSpace(out))
+	version, err := dscVersion(out)
+	if err != nil {
+		return source{}, fmt.Errorf("cannot find snapd's source version for %s: %w",
+			b.system.Name, err)
 	}
-	return source{ID: "debian " + m[1], Version: m[1]}, nil
+	return source{ID: "debian " + version, Version: version}, nil
+}
+
+// dscVersion reads the version from the .dsc URI apt prints, where "+" is escaped.
+func dscVersion(uris string) (string, error) {
+	m := dscURI.FindStringSubmatch(uris)
+	if m == nil {
+		return "", fmt.Errorf("no snapd .dsc in %q", strings.TrimSpace(uris))
+	}
+	return url.PathUnescape(m[1])
 }
 
 func localSource(tree string) (source, error) {
