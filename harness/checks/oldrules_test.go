@@ -30,11 +30,20 @@ func TestOldNamingRulesWithoutPrivatePlug(t *testing.T) {
 	t.Logf("denial: %s", denials[0])
 }
 
-// sem_open("snap.NAME.x") makes /dev/shm/sem.snap.NAME.x, which the old rules allow.
+// sem_open("snap.NAME.x") uses /dev/shm/sem.snap.NAME.x, which the old rules allow: a
+// semaphore of that name that exists opens, and one the snap creates must work too.
 func TestOldNamingRulesAllowTheSnapsSemaphores(t *testing.T) {
-	run := runProbe(t, "root", "shm-plain", "sem-create", "snap.shm-plain.sem",
+	// Made outside the sandbox by the same probe binary, as a host process would.
+	mustSh(t, "/snap/shm-plain/current/bin/probe sem-create snap.shm-plain.existing")
+	open := runProbe(t, "root", "shm-plain", "sem-open", "snap.shm-plain.existing",
+		"sem-unlink", "snap.shm-plain.existing")
+	open.requireOK(t, "sem-open", "snap.shm-plain.existing",
+		"sem_open of an existing sem.snap.NAME.* semaphore")
+	open.requireOK(t, "sem-unlink", "snap.shm-plain.existing", "sem_unlink of it")
+
+	made := runProbe(t, "root", "shm-plain", "sem-create", "snap.shm-plain.sem",
 		"sem-unlink", "snap.shm-plain.sem")
-	run.requireOK(t, "sem-create", "snap.shm-plain.sem",
-		"sem_open of snap.NAME.* (file sem.snap.NAME.*) is allowed to a non-private snap")
-	run.requireOK(t, "sem-unlink", "snap.shm-plain.sem", "sem_unlink of its own semaphore")
+	made.requireOK(t, "sem-create", "snap.shm-plain.sem",
+		"sem_open(O_CREAT) of snap.NAME.* by a non-private snap")
+	made.requireOK(t, "sem-unlink", "snap.shm-plain.sem", "sem_unlink of its own semaphore")
 }
