@@ -36,8 +36,11 @@ func (b *builder) runBuild(ctx context.Context, tree string, incremental bool,
 	script := "dpkg-buildpackage -b -uc -us"
 	if incremental {
 		// dh-golang copies the sources into _build/src only where no copy exists: a
-		// stale copy would ship silently. The Go build cache under _build stays.
+		// stale copy would ship silently. Debhelper at compat 9 skips every command
+		// its logs list, and debian/files would name the last build's packages. Go's
+		// build cache stays, which is what makes this fast.
 		script = "rm -rf _build/src debian/debhelper-build-stamp debian/.debhelper\n" +
+			"rm -f debian/*.debhelper.log debian/*.substvars debian/files\n" +
 			script + " -nc"
 	}
 	done := progress.Step("Running dpkg-buildpackage (log: %s)", b.log.Path)

@@ -36,13 +36,14 @@ func (b *builder) applyAll(tree string) error {
 }
 
 func applyPatch(tree, file, name string) error {
-	check := []string{"-d", tree, "-p1", "--forward", "--batch", "--dry-run", "-i", file}
+	check := []string{"-d", tree, "-p1", "--fuzz=0", "--forward", "--batch",
+		"--dry-run", "-i", file}
 	if out, err := exec.Command("patch", check...).CombinedOutput(); err != nil {
 		return fmt.Errorf("cannot apply patch %s: %v\n%s", name, err,
 			strings.TrimSpace(string(out)))
 	}
-	apply := []string{"-d", tree, "-p1", "--forward", "--batch", "--no-backup-if-mismatch",
-		"-i", file}
+	apply := []string{"-d", tree, "-p1", "--fuzz=0", "--forward", "--batch",
+		"--no-backup-if-mismatch", "-i", file}
 	if out, err := exec.Command("patch", apply...).CombinedOutput(); err != nil {
 		return fmt.Errorf("cannot apply patch %s after a clean dry run: %v\n%s", name, err,
 			strings.TrimSpace(string(out)))

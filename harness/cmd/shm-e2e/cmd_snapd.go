@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"shm-e2e/harness/progress"
@@ -22,6 +23,7 @@ func runSnapd(args []string) error {
 	source := flags.String("source", "", "local snapd tree (default: Debian's source package)")
 	patches := flags.String("patches", "snapd-patches", "directory of NNNN-name.patch files")
 	flavor := flags.String("flavor", "patched", "flavour name: .build/debs/FLAVOR/SYSTEM")
+	extra := flags.String("extra", "", "comma-separated patches applied after the series")
 	if err := flags.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -33,7 +35,7 @@ func runSnapd(args []string) error {
 	defer stop()
 
 	res, err := snapdbuild.Build(ctx, snapdbuild.Options{System: *system, Source: *source,
-		Patches: series, Flavor: *flavor})
+		Patches: series, ExtraPatches: splitList(*extra), Flavor: *flavor})
 	if err != nil {
 		return err
 	}
@@ -44,4 +46,11 @@ func runSnapd(args []string) error {
 	progress.Printf("snapd %s for %s in %s: run with SHM_E2E_SNAPD=%s", res.Version, *system,
 		dest, *flavor)
 	return nil
+}
+
+func splitList(list string) []string {
+	if list == "" {
+		return nil
+	}
+	return strings.Split(list, ",")
 }
