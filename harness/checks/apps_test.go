@@ -14,6 +14,7 @@ func TestSubdirectoriesInPrivateDevShm(t *testing.T) {
 	run.requireOK(t, "subdir", "app-dir", "a private snap creates a directory in /dev/shm")
 	require.True(t, statHost("/dev/shm/snap.shm-private-a/app-dir/probe-file").Exists,
 		"the directory and its file must land in the snap's private directory")
+	needAppArmorForRest(t, "that AppArmor allows subdirectories (not only that they work)")
 }
 
 // Behaviour 11: Python multiprocessing, the case that broke real snaps.
@@ -23,4 +24,6 @@ func TestPythonMultiprocessingInPrivateMode(t *testing.T) {
 		"multiprocessing.shared_memory shared between parent and child")
 	t.Logf("shared memory: %s", pass)
 	run.requireOK(t, "py-pool", "4", "a ProcessPoolExecutor (which needs a semaphore)")
+	needAppArmorForRest(t, "that AppArmor allows multiprocessing's names (not only that "+
+		"they work)")
 }

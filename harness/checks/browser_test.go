@@ -23,6 +23,7 @@ func TestBrowserSupportSharesSegmentsWithoutPrivateMode(t *testing.T) {
 		"the known gap: another browser-support snap reads the segment")
 	require.Equal(t, "browser-a", read.Data["marker"])
 	t.Logf("isolation gap recorded: shm-browser-b read shm-browser-a's %s", seg)
+	needAppArmorForRest(t, "that AppArmor grants the sharing (not only that it works)")
 }
 
 func TestBrowserSupportWithPrivateModeIsIsolated(t *testing.T) {

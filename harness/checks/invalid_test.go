@@ -87,11 +87,12 @@ func requireRejected(t *testing.T, snap, plug, reason string, installed bool, sa
 	require.False(t, declared && conn.Slot != "-",
 		"the invalid plug %s:%s must not be connected (connected to %s)", snap, plug, conn.Slot)
 
+	require.False(t, statHost("/dev/shm/snap."+snap).Exists,
+		"no private directory may be made for an invalid plug")
+	needAppArmorForRest(t, "denying arbitrary names to an invalid plug")
 	run := runProbe(t, "root", snap, "create", "invalid-private-"+snap, "m")
 	run.requireFailure(t, "shm-create", "invalid-private-"+snap,
 		"an invalid private plug must not grant arbitrary names", "EACCES", "EPERM")
-	require.False(t, statHost("/dev/shm/snap."+snap).Exists,
-		"no private directory may be made for an invalid plug")
 }
 
 // Behaviour 8: only the implicit system slot is private; an app snap's slot claiming to

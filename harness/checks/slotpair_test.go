@@ -30,6 +30,7 @@ func TestSlotPairGrantsNamedPaths(t *testing.T) {
 	require.Equal(t, "from-provider", read.Data["marker"])
 	use.requireOK(t, "shm-create", "pair-w-2", "the plug side writes a * path")
 	use.requireOK(t, "shm-read", "pair-ro", "the plug side reads a read path")
+	needAppArmorForRest(t, "denying a read-only path and an unlisted name")
 	use.requireFailure(t, "shm-create", "pair-ro", "the plug side writes a read-only path",
 		"EACCES", "EPERM")
 	use.requireFailure(t, "shm-create", "pair-other", "the plug side uses an unlisted name",
@@ -42,6 +43,7 @@ func TestSlotPairGrantsNothingAfterDisconnect(t *testing.T) {
 		"pair-data", "the slot side writes a named path")
 	mustSh(t, "snap disconnect "+consumer+":shared-memory")
 
+	needAppArmorForRest(t, "denying everything after a disconnect")
 	use := runProbe(t, "root", consumer, "read", "pair-data", "create", "pair-w-3", "x")
 	use.requireFailure(t, "shm-read", "pair-data", "reading after disconnect", "EACCES", "EPERM")
 	use.requireFailure(t, "shm-create", "pair-w-3", "writing after disconnect", "EACCES", "EPERM")

@@ -24,7 +24,7 @@ func (r *Report) WriteTable(w io.Writer) {
 				line = append(line, "-")
 				continue
 			}
-			line = append(line, string(cell.Verdict))
+			line = append(line, cell.Text())
 		}
 		fmt.Fprintln(tw, strings.Join(line, "\t"))
 	}
@@ -34,6 +34,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	for _, col := range r.Columns {
 		fmt.Fprintf(w, "%s ran snapd %s\n", col, r.snapdOf(col))
 	}
+	r.writeMachines(w)
 	for _, step := range r.Steps {
 		fmt.Fprintf(w, "step failed: %s\n", step)
 	}
@@ -60,7 +61,7 @@ func (r *Report) WriteFailures(w io.Writer) {
 
 // Failed reports whether any behaviour failed or was aborted, known gaps included.
 func (r *Report) Failed() bool {
-	return r.count(Pass, Fixed) < r.cells() || len(r.Steps) > 0
+	return r.count(Pass, Fixed, Partial, NotApplicable) < r.cells() || len(r.Steps) > 0
 }
 
 // Unexpected lists what a release gate must stop on: new failures, aborted jobs, and
@@ -70,7 +71,8 @@ func (r *Report) Unexpected() []string {
 	for _, row := range r.Rows {
 		for _, col := range r.Columns {
 			cell, ok := r.Cells[row][col]
-			if !ok || cell.Verdict == Pass || cell.Verdict == KnownGap {
+			if !ok || cell.Verdict == Pass || cell.Verdict == KnownGap ||
+				cell.Verdict == Partial || cell.Verdict == NotApplicable {
 				continue
 			}
 			found = append(found, fmt.Sprintf("%s on %s: %s", row, col, cell.Verdict))
@@ -115,4 +117,32 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// writeMachines says, per column that ran in containers, on what kernel, and what the
+// mount namespace id workaround found; and any stale mount profile seen: a result after
+// one may not be snapd's.
+func (r *Report) writeMachines(w io.Writer) {
+	for _, col := range r.Columns {
+		var machine, nsid string
+		for _, row := range r.Rows {
+			cell := r.Cells[row][col]
+			machine = firstNonEmpty(machine, cell.Machine)
+			nsid = firstNonEmpty(nsid, cell.NSID)
+			for _, stale := range cell.Stale {
+				fmt.Fprintf(w, "%s: stale mount profile before %s: %s\n", col, row, stale)
+			}
+		}
+		if nsid != "" {
+			fmt.Fprintf(w, "%s ran in %s; mount namespace id workaround: %s\n", col, machine,
+				nsid)
+		}
+	}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

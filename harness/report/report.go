@@ -38,6 +38,10 @@ type Cell struct {
 	Snapd   string
 	Why     string // the failed assertions, or the gap's reason
 	Log     string
+	Note    string // what the machine lacked, for N/A and partial passes
+	Machine string // the machine's kind and kernel
+	NSID    string // the mount namespace id workaround's report, in containers
+	Stale   []string
 }
 
 // Report is the table of tasks by column.
@@ -82,14 +86,25 @@ func (r *Report) add(flavor string, job runner.JobResult, gaps []Gap) {
 }
 
 func judge(job runner.JobResult, gaps []Gap) Cell {
-	snapd, failures := readLog(job.Log)
-	cell := Cell{Snapd: snapd, Log: job.Log}
+	facts := readLog(job.Log)
+	snapd, failures := facts.snapd, facts.failures
+	cell := Cell{Snapd: snapd, Log: job.Log, Machine: facts.machine, NSID: facts.nsid,
+		Stale: facts.stale}
 	task := job.Task[strings.LastIndex(job.Task, "/")+1:]
 	gap, known := findGap(gaps, task, job.Variant, job.System, snapd)
+	lacking, note, skipped, skips := facts.applicability()
 
 	switch {
 	case job.Status == runner.Aborted:
 		cell.Verdict, cell.Why = Aborted, job.Stage+": "+job.Message
+	case facts.hostKernel != "" && facts.inContainer():
+		// Not snapd's failure, and not a pass: what failed after it is unknown.
+		cell.Verdict, cell.Why = HostKernel, facts.hostKernel+"\n"+failures
+	case job.Status == runner.Passed && skips:
+		cell.Verdict, cell.Note, cell.Why = lacking, note, skipped
+		if known {
+			cell.Why += "\nknown gap here, not tested by this machine: " + gap.Reason
+		}
 	case job.Status == runner.Passed && known:
 		cell.Verdict, cell.Why = Fixed, "listed as a known gap: "+gap.Reason
 	case job.Status == runner.Passed:
@@ -124,10 +139,11 @@ var (
 
 // readLog finds the snapd version the task ran on and the failed checks with their
 // testify messages, which say what was expected and what was seen.
-func readLog(path string) (snapd, failures string) {
+func readLog(path string) *logFacts {
+	facts := &logFacts{tests: map[string]string{}}
 	f, err := os.Open(path)
 	if err != nil {
-		return "", ""
+		return facts
 	}
 	defer f.Close()
 	var why []string
@@ -135,8 +151,9 @@ func readLog(path string) (snapd, failures string) {
 	scanner.Buffer(make([]byte, 1<<20), 1<<20)
 	for scanner.Scan() {
 		line := scanner.Text()
+		facts.scan(line)
 		if m := versionLine.FindStringSubmatch(line); m != nil {
-			snapd = m[1]
+			facts.snapd = m[1]
 		}
 		if m := messageLine.FindStringSubmatch(line); m != nil {
 			why = append(why, "  "+m[1]+": "+m[2])
@@ -148,7 +165,8 @@ func readLog(path string) (snapd, failures string) {
 			why = append(why, line)
 		}
 	}
-	return snapd, strings.Join(why, "\n")
+	facts.failures = strings.Join(why, "\n")
+	return facts
 }
 
 func containsColumn(cols []Column, col Column) bool {

@@ -32,6 +32,7 @@ type e2eOptions struct {
 	artifacts string
 	gaps      string
 	tasks     []string
+	backend   string // qemu (VMs) or lxd (containers)
 }
 
 func parseE2E(args []string) (e2eOptions, error) {
@@ -44,8 +45,14 @@ func parseE2E(args []string) (e2eOptions, error) {
 		"release gate: fail only on failures not in the known gaps, or gaps that now pass")
 	artifacts := flags.String("artifacts", "artifacts", "where logs and the report go")
 	gaps := flags.String("gaps", "tests/known-gaps.yaml", "known gaps file")
+	backend := flags.String("backend", "qemu",
+		"qemu (VMs) or lxd (containers: fast, no AppArmor; what needs it is N/A)")
 	if err := flags.Parse(args); err != nil {
 		return e2eOptions{}, usageError{err}
+	}
+	if *backend != "qemu" && *backend != "lxd" {
+		return e2eOptions{}, usageError{fmt.Errorf("unknown -backend %q (qemu or lxd)",
+			*backend)}
 	}
 	tasks := flags.Args()
 	if len(tasks) == 0 {
@@ -59,7 +66,7 @@ func parseE2E(args []string) (e2eOptions, error) {
 		}
 	}
 	return e2eOptions{systems: strings.Split(*systems, ","), flavors: strings.Split(*flavors, ","),
-		gate: *gate, artifacts: *artifacts, gaps: *gaps, tasks: tasks}, nil
+		gate: *gate, artifacts: *artifacts, gaps: *gaps, tasks: tasks, backend: *backend}, nil
 }
 
 func runE2E(args []string) error {
@@ -75,8 +82,13 @@ func runE2E(args []string) error {
 	defer stop()
 
 	start := time.Now()
-	if err := prepareSuite(ctx, opts.systems); err != nil {
+	if err := prepareSuite(ctx, opts.systems, opts.backend); err != nil {
 		return err
+	}
+	if opts.backend == "lxd" {
+		// Containers, imported images and storage go when the run ends, whatever
+		// happened; the container images stay cached.
+		defer lxdCleanupAfterRun()
 	}
 	runs, err := runFlavors(ctx, opts)
 	if err != nil {
@@ -88,7 +100,7 @@ func runE2E(args []string) error {
 
 // prepareSuite builds what the machines need: test snaps, the checks binary, and each
 // system's image with its ready state.
-func prepareSuite(ctx context.Context, systems []string) error {
+func prepareSuite(ctx context.Context, systems []string, backend string) error {
 	if _, err := snaps.BuildAll(snaps.Options{}); err != nil {
 		return err
 	}
@@ -98,6 +110,9 @@ func prepareSuite(ctx context.Context, systems []string) error {
 	tb, err := testbed.Open()
 	if err != nil {
 		return err
+	}
+	if backend == "lxd" {
+		return lxdPrepare(ctx, tb, systems)
 	}
 	for _, system := range systems {
 		if err := buildSystem(ctx, tb, system, true); err != nil {
@@ -131,7 +146,7 @@ func runFlavors(ctx context.Context, opts e2eOptions) (map[string]*runner.Result
 		var selectors []string
 		for _, system := range opts.systems {
 			for _, task := range opts.tasks {
-				selectors = append(selectors, "qemu-local:"+system+":"+task)
+				selectors = append(selectors, backendSelector(opts.backend, system)+":"+task)
 			}
 		}
 		progress.Printf("Running the suite on %s with %s snapd",
