@@ -9,6 +9,7 @@
 //	snapd/chroots/SUITE/            debootstrap --variant=buildd root, .shm-e2e-ready last
 //	snapd/chroots/SUITE/build/SYSTEM/  the kept tree: src/, applied/, state.json
 //	snapd/SYSTEM/KEY/               *.deb and manifest.json, written last
+//	snapd/SYSTEM/prepare.log        the log of the bootstrap and source look-up
 //	snapd/SYSTEM/build.log          the log of the last build
 package snapdbuild
 
@@ -60,7 +61,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer unlock()
 
-	b.log, err = hostcmd.OpenLog(filepath.Join(b.sysDir, "build.log"))
+	// The bootstrap and the source look-up log apart, so that a cached no-op run
+	// keeps the log of the last real build.
+	b.log, err = hostcmd.OpenLog(filepath.Join(b.sysDir, "prepare.log"))
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +134,10 @@ func (b *builder) build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	defer unmount()
+	if b.log, err = hostcmd.OpenLog(filepath.Join(b.sysDir, "build.log")); err != nil {
+		return nil, err
+	}
+	defer b.log.Close()
 	return b.buildEntry(ctx, src, entry, in.key())
 }
 
