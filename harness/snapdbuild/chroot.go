@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -95,13 +96,31 @@ var cleanEnv = []string{
 	"DEBIAN_FRONTEND=noninteractive",
 }
 
-// run runs a shell script in dir inside the chroot, its output in the log.
+// run runs a shell script in dir inside the chroot, its output in the log. The script
+// runs in its own process group, killed whole when ctx ends: killing only chroot would
+// leave dpkg-buildpackage and its compilers writing into the kept tree.
 func (c *chroot) run(ctx context.Context, log *hostcmd.Log, dir, script string,
 	env ...string) error {
 	args := append([]string{c.Root, "/usr/bin/env", "-i"}, cleanEnv...)
 	args = append(args, env...)
 	args = append(args, "/bin/sh", "-ec", "cd "+shellQuote(dir)+"\n"+script)
-	return log.Run(ctx, "chroot", args...)
+	fmt.Fprintf(log.Writer(), "+ chroot %s\n", strings.Join(args, " "))
+
+	cmd := exec.CommandContext(ctx, "chroot", args...)
+	cmd.Stdout = log.Writer()
+	cmd.Stderr = log.Writer()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("cannot run %q in the %s chroot: %w (see %s)",
+			lastLine(script), c.Suite, err, log.Path)
+	}
+	return nil
+}
+
+func lastLine(script string) string {
+	lines := strings.Split(strings.TrimSpace(script), "\n")
+	return lines[len(lines)-1]
 }
 
 // output runs a shell script in the chroot and returns what it printed.
