@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"sort"
@@ -153,11 +154,12 @@ func contains(list []string, s string) bool {
 // hostEvaluator runs $(HOST:...) commands on the host, once per distinct command.
 type hostEvaluator struct {
 	dir   string
+	env   []string // added to the host's environment
 	cache map[string]string
 }
 
-func newHostEvaluator(dir string) *hostEvaluator {
-	return &hostEvaluator{dir: dir, cache: map[string]string{}}
+func newHostEvaluator(dir string, env []string) *hostEvaluator {
+	return &hostEvaluator{dir: dir, env: env, cache: map[string]string{}}
 }
 
 // expand replaces every $(HOST:...) in value; other references are left for the
@@ -185,6 +187,7 @@ func (h *hostEvaluator) run(command string) (string, error) {
 	var stderr bytes.Buffer
 	cmd := exec.Command("/bin/bash", "-c", command)
 	cmd.Dir = h.dir
+	cmd.Env = append(os.Environ(), h.env...)
 	cmd.Stderr = &stderr
 	output, err := cmd.Output()
 	if err != nil {

@@ -27,7 +27,7 @@ type nameList struct {
 
 // Jobs expands the project into the jobs the selector picks, sorted by name.
 func (p *Project) Jobs(selector *Selector) ([]*Job, error) {
-	host := newHostEvaluator(p.Path)
+	host := newHostEvaluator(p.Path, p.HostEnv)
 	if err := p.resolveRemotePath(host); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type Project struct {
 
 	// Path is the local directory holding spread.yaml.
 	Path string `yaml:"-"`
+	// HostEnv is added to the environment of $(HOST:...) commands, so that runs in one
+	// process can differ in what those commands see (Options.HostEnv).
+	HostEnv []string `yaml:"-"`
 	// Warnings name every key the runner does not understand, with file and line.
 	Warnings []string `yaml:"-"`
 }

@@ -38,6 +38,9 @@ type Options struct {
 	Abend bool
 	// Repeat runs each task this many extra times.
 	Repeat int
+	// HostEnv (KEY=VALUE) is added to what $(HOST:...) commands see, e.g. which snapd
+	// flavour spread.yaml installs, without touching this process's environment.
+	HostEnv []string
 	// ConnectTimeout bounds the wait for ssh on a new machine (default 5m).
 	ConnectTimeout time.Duration
 }
@@ -82,6 +85,7 @@ func loadJobs(opts Options) (*Project, []*Job, error) {
 	if err != nil {
 		return nil, nil, &InputError{err}
 	}
+	project.HostEnv = opts.HostEnv
 	selector, err := NewSelector(opts.Selectors)
 	if err != nil {
 		return nil, nil, &InputError{err}

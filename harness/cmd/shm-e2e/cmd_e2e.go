@@ -142,7 +142,6 @@ func buildChecks(ctx context.Context) error {
 func runFlavors(ctx context.Context, opts e2eOptions) (map[string]*runner.Result, error) {
 	runs := map[string]*runner.Result{}
 	for _, flavor := range opts.flavors {
-		os.Setenv("SHM_E2E_SNAPD", flavor)
 		var selectors []string
 		for _, system := range opts.systems {
 			for _, task := range opts.tasks {
@@ -152,7 +151,8 @@ func runFlavors(ctx context.Context, opts e2eOptions) (map[string]*runner.Result
 		progress.Printf("Running the suite on %s with %s snapd",
 			strings.Join(opts.systems, " and "), flavor)
 		result, err := runner.Run(ctx, runner.Options{Selectors: selectors,
-			Artifacts: filepath.Join(opts.artifacts, flavor)})
+			Artifacts: filepath.Join(opts.artifacts, flavor),
+			HostEnv:   []string{"SHM_E2E_SNAPD=" + flavor}})
 		if result == nil {
 			return nil, err
 		}
