@@ -16,6 +16,7 @@ import (
 	"shm-e2e/harness/progress"
 	"shm-e2e/harness/report"
 	"shm-e2e/harness/runner"
+	"shm-e2e/harness/snapdbuild"
 	"shm-e2e/harness/snaps"
 	"shm-e2e/harness/testbed"
 )
@@ -85,6 +86,7 @@ func runE2E(args []string) error {
 	if err := prepareSuite(ctx, opts.systems, opts.backend); err != nil {
 		return err
 	}
+	buildFlavors(ctx, opts)
 	if opts.backend == "lxd" {
 		// Containers, imported images and storage go when the run ends, whatever
 		// happened; the container images stay cached.
@@ -120,6 +122,38 @@ func prepareSuite(ctx context.Context, systems []string, backend string) error {
 		}
 	}
 	return nil
+}
+
+// buildFlavors builds the packages of every flavour but stock for each system. A
+// system that cannot have one (no source for it) is reported here and again by the
+// run, whose project prepare then fails for that column: the other columns still run.
+func buildFlavors(ctx context.Context, opts e2eOptions) {
+	for _, flavor := range opts.flavors {
+		if flavor == "stock" {
+			continue
+		}
+		for _, system := range opts.systems {
+			if err := buildFlavorDebs(ctx, system, flavor); err != nil {
+				progress.Printf("No %s snapd for %s: %v", flavor, system, err)
+			}
+		}
+	}
+}
+
+// buildFlavorDebs builds the patch series (the "patched" flavour; mutants are the
+// mutants command's) and puts the packages where spread uploads them from.
+func buildFlavorDebs(ctx context.Context, system, flavor string) error {
+	if flavor != "patched" {
+		return fmt.Errorf("only the patched flavour is built here; build %s with "+
+			"'shm-e2e snapd -flavor %s'", flavor, flavor)
+	}
+	series, err := snapdbuild.Series("snapd-patches")
+	if err != nil {
+		return err
+	}
+	_, err = buildSnapdFlavor(ctx, snapdbuild.Options{System: system, Patches: series,
+		Flavor: flavor})
+	return err
 }
 
 // buildChecks compiles harness/checks into the test binary the tasks run in the VMs.

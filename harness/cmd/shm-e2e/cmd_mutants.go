@@ -152,16 +152,9 @@ func buildFlavor(ctx context.Context, system string, m mutants.Mutant,
 		opts.ExtraPatches = []string{m.Patch}
 	}
 	start := time.Now()
-	res, err := snapdbuild.Build(ctx, opts)
-	if err == nil {
-		err = snapdbuild.CopyDebs(res, debsDir(flavor, system))
-	}
-	run.build, run.err = time.Since(start), err
+	_, run.err = buildSnapdFlavor(ctx, opts)
+	run.build = time.Since(start)
 	return run
-}
-
-func debsDir(flavor, system string) string {
-	return filepath.Join(".build", "debs", flavor, system)
 }
 
 // suiteRun runs the whole suite on the flavour, then removes its packages so that

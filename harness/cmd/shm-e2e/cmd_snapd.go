@@ -34,18 +34,29 @@ func runSnapd(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	res, err := snapdbuild.Build(ctx, snapdbuild.Options{System: *system, Source: *source,
+	res, err := buildSnapdFlavor(ctx, snapdbuild.Options{System: *system, Source: *source,
 		Patches: series, ExtraPatches: splitList(*extra), Flavor: *flavor})
 	if err != nil {
 		return err
 	}
-	dest := filepath.Join(".build", "debs", *flavor, *system)
-	if err := snapdbuild.CopyDebs(res, dest); err != nil {
-		return err
-	}
 	progress.Printf("snapd %s for %s in %s: run with SHM_E2E_SNAPD=%s", res.Version, *system,
-		dest, *flavor)
+		debsDir(*flavor, *system), *flavor)
 	return nil
+}
+
+// buildSnapdFlavor builds snapd's packages and puts them where spread uploads them
+// from, for tests/lib/bin/install-snapd-flavor to install.
+func buildSnapdFlavor(ctx context.Context, opts snapdbuild.Options) (*snapdbuild.Result,
+	error) {
+	res, err := snapdbuild.Build(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return res, snapdbuild.CopyDebs(res, debsDir(opts.Flavor, opts.System))
+}
+
+func debsDir(flavor, system string) string {
+	return filepath.Join(".build", "debs", flavor, system)
 }
 
 func splitList(list string) []string {
