@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"shm-e2e/harness/hostcmd"
+	"shm-e2e/harness/mounts"
 	"shm-e2e/harness/progress"
 )
 
@@ -102,7 +103,7 @@ func (b Builder) build(ctx context.Context, in Inputs) (*Image, error) {
 // removeBuildDir removes a failed build. A mount left inside would make RemoveAll
 // delete the host's files through it, so mounts are taken down first.
 func removeBuildDir(dir string) {
-	unmountUnder(dir)
+	mounts.UnmountUnder(dir)
 	os.RemoveAll(dir)
 }
 

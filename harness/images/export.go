@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"shm-e2e/harness/hostcmd"
+	"shm-e2e/harness/mounts"
 )
 
 // Customize changes an exported root filesystem before it is packed; root is a
@@ -94,7 +95,7 @@ func mountOverlay(lower, work, root string) (func(), error) {
 
 func customizeRoot(ctx context.Context, log *hostcmd.Log, root string,
 	customize Customize) error {
-	unmount, err := mountSystemDirs(root)
+	unmount, err := mounts.BindSystemDirs(root)
 	if err != nil {
 		return err
 	}

@@ -1,14 +1,13 @@
 package images
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
+
+	"shm-e2e/harness/mounts"
 )
 
 // debootstrap installs the system's suite and packages into rootfs. Downloaded
@@ -40,7 +39,7 @@ func configure(ctx context.Context, in Inputs, rootfs, buildDir string) error {
 	}
 	defer log.Close()
 
-	unmount, err := mountSystemDirs(rootfs)
+	unmount, err := mounts.BindSystemDirs(rootfs)
 	if err != nil {
 		return err
 	}
@@ -58,47 +57,6 @@ func configure(ctx context.Context, in Inputs, rootfs, buildDir string) error {
 
 // RootPassword is the root password spread's own backends log in with.
 const RootPassword = "shm-e2e"
-
-// mountSystemDirs makes /proc, /sys and /dev visible in the chroot, as package scripts
-// (update-initramfs above all) expect them.
-func mountSystemDirs(rootfs string) (func(), error) {
-	var mounted []string
-	undo := func() {
-		for i := len(mounted) - 1; i >= 0; i-- {
-			syscall.Unmount(mounted[i], syscall.MNT_DETACH)
-		}
-	}
-	for _, dir := range []string{"proc", "sys", "dev", "dev/pts"} {
-		target := filepath.Join(rootfs, dir)
-		if err := syscall.Mount("/"+dir, target, "", syscall.MS_BIND, ""); err != nil {
-			undo()
-			return nil, fmt.Errorf("cannot bind-mount /%s into %s: %w", dir, rootfs, err)
-		}
-		mounted = append(mounted, target)
-	}
-	return undo, nil
-}
-
-// unmountUnder detaches every mount below dir, deepest first.
-func unmountUnder(dir string) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	var targets []string
-	scanner := bufio.NewScanner(f)
-	for scanner.Scan() {
-		fields := strings.Fields(scanner.Text())
-		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
-			targets = append(targets, fields[4])
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(targets)))
-	for _, target := range targets {
-		syscall.Unmount(target, syscall.MNT_DETACH)
-	}
-}
 
 // inspect records what the image really contains: the report names it.
 func inspect(ctx context.Context, rootfs string, img *Image) error {

@@ -23,6 +23,7 @@ import (
 
 	"shm-e2e/harness/hostcmd"
 	"shm-e2e/harness/images"
+	"shm-e2e/harness/mounts"
 	"shm-e2e/harness/progress"
 )
 
@@ -129,7 +130,7 @@ func (b *builder) build(ctx context.Context) (*Result, error) {
 		return b.cached(res), err
 	}
 
-	unmount, err := b.root.mountSystemDirs()
+	unmount, err := mounts.BindSystemDirs(b.root.Root)
 	if err != nil {
 		return nil, err
 	}

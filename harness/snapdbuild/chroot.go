@@ -1,17 +1,16 @@
 package snapdbuild
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 
 	"shm-e2e/harness/hostcmd"
+	"shm-e2e/harness/mounts"
 	"shm-e2e/harness/progress"
 )
 
@@ -51,7 +50,7 @@ func ensureChroot(ctx context.Context, cacheDir, suite, mirror string,
 func bootstrap(ctx context.Context, cacheDir, suite, mirror, root string,
 	log *hostcmd.Log) error {
 	partial := root + ".partial"
-	unmountUnder(partial)
+	mounts.UnmountUnder(partial)
 	os.RemoveAll(partial)
 	debs := filepath.Join(cacheDir, "debs", suite)
 	if err := os.MkdirAll(debs, 0o755); err != nil {
@@ -74,7 +73,7 @@ func bootstrap(ctx context.Context, cacheDir, suite, mirror, root string,
 	if err := os.WriteFile(filepath.Join(partial, readyMark), nil, 0o644); err != nil {
 		return fmt.Errorf("cannot mark %s ready: %w", partial, err)
 	}
-	unmountUnder(root)
+	mounts.UnmountUnder(root)
 	os.RemoveAll(root)
 	return os.Rename(partial, root)
 }
@@ -133,50 +132,6 @@ func (c *chroot) output(ctx context.Context, log *hostcmd.Log, script string) (s
 // hostPath maps a path inside the chroot to the host.
 func (c *chroot) hostPath(path string) string {
 	return filepath.Join(c.Root, path)
-}
-
-// mountSystemDirs makes /proc, /sys and /dev visible in the chroot, as package scripts
-// and the Go toolchain expect them. The returned function undoes every mount; callers
-// defer it so that no path, failed or interrupted, leaves a mount behind.
-func (c *chroot) mountSystemDirs() (func(), error) {
-	unmountUnder(c.Root) // a killed earlier run may have left some
-	var mounted []string
-	undo := func() {
-		for i := len(mounted) - 1; i >= 0; i-- {
-			syscall.Unmount(mounted[i], syscall.MNT_DETACH)
-		}
-	}
-	for _, dir := range []string{"proc", "sys", "dev", "dev/pts"} {
-		target := filepath.Join(c.Root, dir)
-		if err := syscall.Mount("/"+dir, target, "", syscall.MS_BIND, ""); err != nil {
-			undo()
-			return nil, fmt.Errorf("cannot bind-mount /%s into %s: %w", dir, c.Root, err)
-		}
-		mounted = append(mounted, target)
-	}
-	return undo, nil
-}
-
-// unmountUnder detaches every mount below dir, deepest first.
-func unmountUnder(dir string) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return
-	}
-	defer f.Close()
-
-	var targets []string
-	scanner := bufio.NewScanner(f)
-	for scanner.Scan() {
-		fields := strings.Fields(scanner.Text())
-		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
-			targets = append(targets, fields[4])
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(targets)))
-	for _, target := range targets {
-		syscall.Unmount(target, syscall.MNT_DETACH)
-	}
 }
 
 func shellQuote(s string) string {
