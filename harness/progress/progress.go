@@ -32,6 +32,7 @@ func Printf(format string, args ...any) {
 
 // Step announces a step and returns a function that reports how it ended and how long
 // it took. Use it as: done := progress.Step("Building %s", name); err := ...; done(err).
+// A failure's cause is left to the error the caller returns, so that it is said once.
 func Step(format string, args ...any) func(error) {
 	what := fmt.Sprintf(format, args...)
 	start := time.Now()
@@ -39,7 +40,7 @@ func Step(format string, args ...any) func(error) {
 	return func(err error) {
 		took := time.Since(start).Round(100 * time.Millisecond)
 		if err != nil {
-			Printf("%s failed after %s: %v", what, took, err)
+			Printf("%s failed after %s", what, took)
 			return
 		}
 		Printf("%s done (%s)", what, took)
