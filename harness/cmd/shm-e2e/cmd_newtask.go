@@ -18,8 +18,9 @@ func init() {
 var taskName = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
 
 func runNewTask(args []string) error {
-	if len(args) < 1 || len(args) > 2 {
-		return usageError{errors.New(`usage: shm-e2e new-task NAME ["summary"]`)}
+	if len(args) < 1 || len(args) > 2 || strings.HasPrefix(args[0], "-") {
+		return usageError{errors.New(`usage: shm-e2e new-task NAME ["one-line summary"]` +
+			"\n(NAME: lower-case words joined by '-', e.g. nested-shm-dirs)")}
 	}
 	name := args[0]
 	if !taskName.MatchString(name) {
@@ -45,7 +46,7 @@ func runNewTask(args []string) error {
 		return err
 	}
 	fmt.Printf("Created %s and %s.\nThe check fails until you write it; run it with:\n"+
-		"  make suite-inputs && .build/bin/shm-e2e run qemu-local:debian-12-64:tests/main/%s\n",
+		"  .build/bin/shm-e2e e2e -system debian-12-64 tests/main/%s\n",
 		taskFile, checkFile, name)
 	return nil
 }
@@ -76,6 +77,11 @@ const taskTemplate = `summary: {{.Summary}}
 details: |
     TODO: why this behaviour matters, and the bug report it comes from. Say which snapd
     versions are expected to do what if they differ on purpose.
+
+# What only AppArmor enforces is not applicable on the container backend: keep this
+# when the check's outcome depends on AppArmor (mark those assertions in the check).
+environment:
+    NEEDS: apparmor
 
 prepare: |
     # Install the test snaps the check needs (built from test-snaps/).
