@@ -35,7 +35,8 @@ snaps: build
 	$(BIN) snaps
 
 checks:
-	CGO_ENABLED=0 $(GO) test -c -tags vmchecks -o .build/checks.test ./harness/checks
+	CGO_ENABLED=0 $(GO) test -c -tags vmchecks -o .build/checks.test.tmp ./harness/checks
+	mv .build/checks.test.tmp .build/checks.test
 
 # What spread uploads into every machine: the test snaps and the checks binary.
 suite-inputs: snaps checks

@@ -160,12 +160,16 @@ func buildFlavorDebs(ctx context.Context, system, flavor string) error {
 // It is static (no cgo) so that it runs on every system's libc.
 func buildChecks(ctx context.Context) error {
 	done := progress.Step("Building the checks binary")
+	// Built aside and renamed, so that a run uploading .build never sends half a file.
+	const binary = ".build/checks.test"
 	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-tags", "vmchecks",
-		"-o", ".build/checks.test", "./harness/checks")
+		"-o", binary+".tmp", "./harness/checks")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		err = fmt.Errorf("cannot build harness/checks: %v\n%s", err, out)
+	} else {
+		err = os.Rename(binary+".tmp", binary)
 	}
 	done(err)
 	return err
