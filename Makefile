@@ -10,7 +10,7 @@ ARTIFACTS ?= artifacts
 DEB_PACKAGES := qemu-system-x86 qemu-utils debootstrap squashfs-tools e2fsprogs \
 	openssh-client openssh-server mount util-linux gcc libc6-dev ca-certificates
 
-.PHONY: all deps build snaps checks suite-inputs images e2e list test vet unit smoke clean
+.PHONY: all deps build snaps checks suite-inputs images spread-images e2e list test vet unit smoke clean
 
 all: build
 
@@ -43,6 +43,10 @@ suite-inputs: snaps checks
 
 images: build
 	$(BIN) images -system $(SYSTEMS)
+
+# For real spread's own qemu backend (KVM hosts): ~/.spread/qemu/SYSTEM.img.
+spread-images: build
+	$(BIN) images -system $(SYSTEMS) -spread-links
 
 # The whole suite on both systems, with the report; e2e builds what it needs itself.
 e2e: deps build

@@ -117,7 +117,7 @@ func prepareSuite(ctx context.Context, systems []string, backend string) error {
 		return lxdPrepare(ctx, tb, systems)
 	}
 	for _, system := range systems {
-		if err := buildSystem(ctx, tb, system, true); err != nil {
+		if _, err := buildSystem(ctx, tb, system, true); err != nil {
 			return err
 		}
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -22,6 +25,8 @@ func runImages(args []string) error {
 	systems := flags.String("system", strings.Join(images.SystemNames(), ","),
 		"comma-separated systems to build")
 	noBake := flags.Bool("no-bake", false, "do not boot the image to save a ready state")
+	spreadLinks := flags.Bool("spread-links", false,
+		"link each bootable disk as ~/.spread/qemu/SYSTEM.img for real spread's qemu backend")
 	if err := flags.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -33,14 +38,41 @@ func runImages(args []string) error {
 		return err
 	}
 	for _, system := range strings.Split(*systems, ",") {
-		if err := buildSystem(ctx, tb, system, !*noBake); err != nil {
+		img, err := buildSystem(ctx, tb, system, !*noBake)
+		if err != nil {
 			return err
+		}
+		if *spreadLinks {
+			if err := linkForSpread(img); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func buildSystem(ctx context.Context, tb *testbed.Testbed, system string, bake bool) error {
+// linkForSpread makes the image's bootable disk what real spread's qemu backend boots
+// for the system (it runs the file with -snapshot, so the cache entry stays as it is).
+func linkForSpread(img *images.Image) error {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(home, ".spread", "qemu")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	link := filepath.Join(dir, img.System+".img")
+	os.Remove(link)
+	if err := os.Symlink(img.Disk(), link); err != nil {
+		return fmt.Errorf("cannot link %s for spread: %w", link, err)
+	}
+	progress.Printf("Linked %s -> %s", link, img.Disk())
+	return nil
+}
+
+func buildSystem(ctx context.Context, tb *testbed.Testbed, system string,
+	bake bool) (*images.Image, error) {
 	var img *images.Image
 	var err error
 	if bake {
@@ -52,7 +84,7 @@ func buildSystem(ctx context.Context, tb *testbed.Testbed, system string, bake b
 		progress.Printf("Image %s: snapd %s, kernel %s, %s", system, img.Snapd, img.Kernel,
 			img.Dir)
 	}
-	return err
+	return img, err
 }
 
 // usageError marks bad command-line input: exit status 2 (0 for -h).
