@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"shm-e2e/harness/filelock"
 	"shm-e2e/harness/progress"
 )
 
@@ -17,7 +18,7 @@ func (h Host) ImportImage(ctx context.Context, c *ContainerImage) error {
 	if err := os.MkdirAll(h.Dir, 0o755); err != nil {
 		return err
 	}
-	unlock, err := lock(filepath.Join(h.Dir, ".import-"+c.Alias+".lock"))
+	unlock, err := filelock.Lock(filepath.Join(h.Dir, ".import-"+c.Alias+".lock"))
 	if err != nil {
 		return err
 	}

@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"shm-e2e/harness/progress"
+	"shm-e2e/harness/vms"
 )
 
 // Machine is one running container, reached over SSH at 127.0.0.1:Port.
@@ -48,7 +48,7 @@ func LaunchArgs(alias, name string, port int) [][]string {
 
 // Allocate starts a container of the imported image and waits until SSH answers.
 func (h Host) Allocate(ctx context.Context, system, alias string) (*Machine, error) {
-	port, dir, err := reservePort(h.machinesDir())
+	port, dir, err := vms.ReservePort(h.machinesDir())
 	if err != nil {
 		return nil, err
 	}
@@ -192,42 +192,4 @@ func readMachine(dir string) (*Machine, error) {
 	}
 	var m Machine
 	return &m, json.Unmarshal(data, &m)
-}
-
-// reservePort picks a free loopback port and claims it with a machine directory, under
-// a lock, so that allocations running at once never pick the same one.
-func reservePort(machinesDir string) (int, string, error) {
-	if err := os.MkdirAll(machinesDir, 0o755); err != nil {
-		return 0, "", err
-	}
-	unlock, err := lock(filepath.Join(machinesDir, ".lock"))
-	if err != nil {
-		return 0, "", err
-	}
-	defer unlock()
-	for attempt := 0; attempt < 50; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, "", fmt.Errorf("cannot find a free loopback port: %w", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		dir := filepath.Join(machinesDir, strconv.Itoa(port))
-		if os.Mkdir(dir, 0o755) == nil {
-			return port, dir, nil
-		}
-	}
-	return 0, "", fmt.Errorf("cannot find a free loopback port")
-}
-
-func lock(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open lock %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
-	}
-	return func() { f.Close() }, nil
 }

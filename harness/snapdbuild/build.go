@@ -18,9 +18,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
+	"shm-e2e/harness/filelock"
 	"shm-e2e/harness/hostcmd"
 	"shm-e2e/harness/images"
 	"shm-e2e/harness/mounts"
@@ -219,14 +219,5 @@ func lockDir(dir string) (func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, ".lock")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open lock %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
-	}
-	return func() { f.Close() }, nil
+	return filelock.Lock(filepath.Join(dir, ".lock"))
 }

@@ -51,7 +51,7 @@ func (m *Machine) Address() string { return "127.0.0.1:" + strconv.Itoa(m.Port) 
 // log, is returned.
 func (l Launcher) Start(ctx context.Context, spec Spec) (*Machine, error) {
 	l.reapOrphans()
-	port, dir, err := reservePort(l.Dir)
+	port, dir, err := ReservePort(l.Dir)
 	if err != nil {
 		return nil, err
 	}

@@ -6,18 +6,19 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
+
+	"shm-e2e/harness/filelock"
 )
 
-// reservePort picks a loopback port for a new machine and claims it by creating the
+// ReservePort picks a loopback port for a new machine and claims it by creating the
 // machine's directory, all under a lock, so that launchers running at once never pick
 // the same port. The kernel picks a free port; one that a machine directory already
 // claims (a machine still booting has not bound it yet) is skipped.
-func reservePort(machinesDir string) (int, string, error) {
+func ReservePort(machinesDir string) (int, string, error) {
 	if err := os.MkdirAll(machinesDir, 0o755); err != nil {
 		return 0, "", err
 	}
-	unlock, err := lockFile(filepath.Join(machinesDir, ".lock"))
+	unlock, err := filelock.Lock(filepath.Join(machinesDir, ".lock"))
 	if err != nil {
 		return 0, "", err
 	}
@@ -43,19 +44,4 @@ func freeLoopbackPort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open lock %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }

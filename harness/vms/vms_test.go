@@ -72,7 +72,7 @@ func TestReservePortNeverHandsOutTheSamePortTwice(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			port, machineDir, err := reservePort(dir)
+			port, machineDir, err := ReservePort(dir)
 			require.NoError(t, err)
 			assert.Equal(t, filepath.Join(dir, strconv.Itoa(port)), machineDir)
 			mu.Lock()
@@ -87,11 +87,11 @@ func TestReservePortNeverHandsOutTheSamePortTwice(t *testing.T) {
 
 func TestReservePortSkipsClaimedPorts(t *testing.T) {
 	dir := t.TempDir()
-	port, _, err := reservePort(dir)
+	port, _, err := ReservePort(dir)
 	require.NoError(t, err)
 	// Claimed but not yet bound by qemu: the port is free to the kernel.
 	for i := 0; i < 30; i++ {
-		other, _, err := reservePort(dir)
+		other, _, err := ReservePort(dir)
 		require.NoError(t, err)
 		assert.NotEqual(t, port, other)
 	}
