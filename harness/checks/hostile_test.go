@@ -12,7 +12,7 @@ import (
 
 const hostileSnap = "shm-private-a"
 
-// Behaviour 9: a /dev/shm/snap.NAME that snapd did not make (another user's directory,
+// Hostile entries: a /dev/shm/snap.NAME that snapd did not make (another user's directory,
 // a directory without the sticky bit, a symlink, a file) is never the snap's private
 // /dev/shm. snapd may refuse to run the snap, saying why, or replace the entry with a
 // real root-owned 01777 directory; either way nothing lands where a symlink points.
