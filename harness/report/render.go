@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 )
@@ -43,10 +44,15 @@ func (r *Report) WriteTable(w io.Writer) {
 // WriteFailures prints every cell that did not pass: what broke, where, why, and the
 // log to read.
 func (r *Report) WriteFailures(w io.Writer) {
+	aborted := map[Column][]string{}
 	for _, row := range r.Rows {
 		for _, col := range r.Columns {
 			cell, ok := r.Cells[row][col]
 			if !ok || cell.Verdict == Pass {
+				continue
+			}
+			if cell.Verdict == Aborted {
+				aborted[col] = append(aborted[col], row)
 				continue
 			}
 			fmt.Fprintf(w, "%s on %s (snapd %s): %s\n", row, col, orUnknown(cell.Snapd),
@@ -57,6 +63,48 @@ func (r *Report) WriteFailures(w io.Writer) {
 			fmt.Fprintf(w, "    log: %s\n", cell.Log)
 		}
 	}
+	r.writeAborted(w, aborted)
+}
+
+// writeAborted says once per column which jobs never ran and why: when a machine's
+// prepare fails, every job after it is aborted for the same reason.
+func (r *Report) writeAborted(w io.Writer, aborted map[Column][]string) {
+	for _, col := range r.Columns {
+		rows := aborted[col]
+		if len(rows) == 0 {
+			continue
+		}
+		row, first := rows[0], r.Cells[rows[0]][col]
+		for _, other := range rows { // the job that hit the failure has its log
+			if cell := r.Cells[other][col]; cell.Log != "" {
+				row, first = other, cell
+				break
+			}
+		}
+		fmt.Fprintf(w, "%d jobs on %s ABORTED: %s\n", len(rows), col, strings.Join(rows, ", "))
+		fmt.Fprintf(w, "    %s: %s\n", row, strings.TrimSpace(first.Why))
+		if message := lastMessage(first.Log); message != "" {
+			fmt.Fprintf(w, "    it said: %s\n", message)
+		}
+		fmt.Fprintf(w, "    log: %s\n", first.Log)
+	}
+}
+
+// lastMessage is the last line a job's log has that is neither a shell trace nor a
+// stage header: usually what the failed script said about why.
+func lastMessage(log string) string {
+	data, err := os.ReadFile(log)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := strings.TrimSpace(lines[i])
+		if line != "" && !strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "===") {
+			return line
+		}
+	}
+	return ""
 }
 
 // Failed reports whether any behaviour failed or was aborted, known gaps included.

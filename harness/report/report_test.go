@@ -108,3 +108,20 @@ func TestGapsMustGiveAReason(t *testing.T) {
 	_, err := LoadGaps("testdata/gap-without-reason.yaml")
 	assert.ErrorContains(t, err, "gap-without-reason.yaml:1: known gap has no reason")
 }
+
+func TestAbortedJobsOfAColumnAreSaidOnce(t *testing.T) {
+	first := job("debian-13-64", runner.Aborted, "testdata/aborted.log")
+	first.Stage, first.Message = "project prepare", "exit status 1"
+	second := job("debian-13-64", runner.Aborted, "")
+	second.Task, second.Stage = "tests/main/private-dev-shm", "project prepare"
+	rep := Build(map[string]*runner.Result{"patched": {Jobs: []runner.JobResult{first,
+		second}}}, nil)
+
+	var sb strings.Builder
+	rep.WriteFailures(&sb)
+	out := sb.String()
+	assert.Equal(t, 1, strings.Count(out, "ABORTED"), out)
+	assert.Contains(t, out, "2 jobs on debian-13-64 patched ABORTED: private-dev-shm, "+
+		"private-subdirectories")
+	assert.Contains(t, out, "it said: no patched snapd packages for debian-13-64")
+}
