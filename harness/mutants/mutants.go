@@ -90,7 +90,10 @@ func taskOf(job runner.JobResult) string {
 	if job.Variant != "" {
 		name += ":" + job.Variant
 	}
-	if job.Status == runner.Aborted {
+	switch {
+	case job.Status == runner.Aborted && job.Stage == "not run":
+		name += " (not run: an earlier failure took the machine)"
+	case job.Status == runner.Aborted:
 		name += " (aborted at " + job.Stage + ")"
 	}
 	return name
