@@ -278,6 +278,18 @@ func (r *run) next(system *System, suite *Suite) *Job {
 	return job
 }
 
+// hasPending reports whether jobs of the system are still waiting for a machine.
+func (r *run) hasPending(system *System) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, job := range r.pending {
+		if job.System == system && !r.abend {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *run) better(job, current *Job, suite *Suite) bool {
 	if job.Priority != current.Priority {
 		return job.Priority > current.Priority

@@ -234,3 +234,19 @@ func TestInterruptRestoresAndDiscards(t *testing.T) {
 	assert.Contains(t, trace, "project-restore")
 	assert.Contains(t, trace, "discard ubuntu-24.04-64")
 }
+
+func TestFailedRestoreGetsTheNextJobAFreshMachine(t *testing.T) {
+	f := newFixture(t)
+	result := f.run(t, "ubuntu-24.04-64:tests/dirty/")
+
+	dirty := jobByName(t, result, "loop:ubuntu-24.04-64:tests/dirty/a-restore-fails")
+	assert.Equal(t, Failed, dirty.Status)
+	assert.Equal(t, "restore", dirty.Stage)
+	after := jobByName(t, result, "loop:ubuntu-24.04-64:tests/dirty/b-after")
+	assert.Equal(t, Passed, after.Status, "the job after a failed restore must still run")
+
+	trace := strings.Join(f.traceLines(t), "\n")
+	assert.Equal(t, 2, strings.Count(trace, "allocate loop:ubuntu-24.04-64"), trace)
+	assert.Equal(t, 2, strings.Count(trace, "discard ubuntu-24.04-64"), trace)
+	assert.Contains(t, f.progress.String(), "Replacing loop:ubuntu-24.04-64")
+}

@@ -24,9 +24,13 @@ type worker struct {
 	suite         *Suite
 	badSuites     map[*Suite]bool
 	broken        bool
-	last          *Job
-	log           *os.File
-	serialOffset  int64
+	// dirty says a task's restore failed: the machine may hold what the task left, so
+	// the jobs after it get a fresh machine instead.
+	dirty        bool
+	replacements int
+	last         *Job
+	log          *os.File
+	serialOffset int64
 }
 
 func newWorker(r *run, system *System) *worker {
@@ -36,12 +40,31 @@ func newWorker(r *run, system *System) *worker {
 	}
 }
 
-func (w *worker) work(ctx context.Context) {
-	if !w.obtainMachine(ctx) {
-		return
-	}
-	defer w.releaseMachine(ctx)
+// maxReplacements bounds how many fresh machines one worker takes after failed
+// restores: a suite whose every restore fails must still end.
+const maxReplacements = 3
 
+func (w *worker) work(ctx context.Context) {
+	for w.obtainMachine(ctx) {
+		w.runJobs(ctx)
+		w.releaseMachine(ctx)
+		if !w.needsReplacement(ctx) {
+			return
+		}
+		w.replacements++
+		progress.Printf("Replacing %s:%s: a task's restore failed, so the machine may not "+
+			"be clean (%d/%d)", w.backend.Name, w.system.Name, w.replacements, maxReplacements)
+		w.insideProject, w.suite, w.broken, w.dirty, w.last = false, nil, false, false, nil
+	}
+}
+
+func (w *worker) needsReplacement(ctx context.Context) bool {
+	return w.dirty && w.replacements < maxReplacements && ctx.Err() == nil &&
+		!w.r.abendSet() && !w.r.opts.Reuse && w.r.hasPending(w.system)
+}
+
+// runJobs runs jobs on the worker's machine until none is left or the machine broke.
+func (w *worker) runJobs(ctx context.Context) {
 	for !w.broken && ctx.Err() == nil {
 		job := w.r.next(w.system, w.suite)
 		if job == nil {
@@ -150,7 +173,7 @@ func (w *worker) runTaskOnce(ctx context.Context, job *Job, res *JobResult) bool
 	defer cancel()
 	if !w.step(cleanup, job, "restoring", "task", restore, debug) {
 		w.fail(res, "restore")
-		w.broken = true
+		w.broken, w.dirty = true, true
 		return false
 	}
 	return ok
