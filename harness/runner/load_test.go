@@ -51,7 +51,7 @@ func TestManualTaskIsNotListedUnlessNamed(t *testing.T) {
 	t.Setenv("SHM_TEST_REMOTE", "/tmp/never-used")
 	names, warnings, err := List(Options{ProjectDir: "testdata/basic"})
 	require.NoError(t, err)
-	assert.Len(t, names, 23)
+	assert.Len(t, names, 29)
 	for _, name := range names {
 		assert.NotContains(t, name, "manual")
 	}
