@@ -4,12 +4,13 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"shm-e2e/harness/cacheentry"
 )
 
 // RecipeVersion changes whenever the build steps change in a way the cache key would
@@ -95,22 +96,13 @@ func (c Cache) entryDir(system, key string) string {
 	return filepath.Join(c.Dir, "images", system, key)
 }
 
-// manifestName is written last: an entry without it is not complete.
-const manifestName = "manifest.json"
-
 // Find returns the complete entry for these inputs, or nil when none was built.
 func (c Cache) Find(in Inputs) (*Image, error) {
 	dir := c.entryDir(in.System.Name, in.Key())
-	data, err := os.ReadFile(filepath.Join(dir, manifestName))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read image manifest: %w", err)
-	}
 	var img Image
-	if err := json.Unmarshal(data, &img); err != nil {
-		return nil, fmt.Errorf("cannot parse %s: %w", filepath.Join(dir, manifestName), err)
+	found, err := cacheentry.Read(dir, &img)
+	if !found || err != nil {
+		return nil, err
 	}
 	img.Dir = dir
 	return &img, nil
@@ -119,17 +111,9 @@ func (c Cache) Find(in Inputs) (*Image, error) {
 // commit writes the manifest into the finished build directory and renames it into
 // place, so that an entry appears complete or not at all.
 func (c Cache) commit(buildDir string, img *Image) error {
-	data, err := json.MarshalIndent(img, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(buildDir, manifestName), data, 0o644); err != nil {
-		return fmt.Errorf("cannot write image manifest: %w", err)
-	}
 	final := c.entryDir(img.System, img.Key)
-	os.RemoveAll(final)
-	if err := os.Rename(buildDir, final); err != nil {
-		return fmt.Errorf("cannot move finished image into the cache: %w", err)
+	if err := cacheentry.Commit(buildDir, final, img); err != nil {
+		return err
 	}
 	img.Dir = final
 	return nil

@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"shm-e2e/harness/cacheentry"
 	"shm-e2e/harness/hostcmd"
 	"shm-e2e/harness/images"
 	"shm-e2e/harness/progress"
@@ -75,21 +75,13 @@ type ContainerImage struct {
 func (c *ContainerImage) MetadataTar() string { return filepath.Join(c.Dir, "metadata.tar") }
 func (c *ContainerImage) RootfsTar() string   { return filepath.Join(c.Dir, "rootfs.tar") }
 
-const manifestName = "manifest.json"
-
 // FindImage returns the complete cache entry for the inputs, or nil.
 func (h Host) FindImage(in ImageInputs) (*ContainerImage, error) {
 	dir := filepath.Join(h.imagesDir(in.System), in.Key())
-	data, err := os.ReadFile(filepath.Join(dir, manifestName))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read container image manifest: %w", err)
-	}
 	var c ContainerImage
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("cannot parse %s: %w", filepath.Join(dir, manifestName), err)
+	found, err := cacheentry.Read(dir, &c)
+	if !found || err != nil {
+		return nil, err
 	}
 	c.Dir = dir
 	return &c, nil
@@ -195,17 +187,9 @@ func (h Host) commitImage(build string, c *ContainerImage) (*ContainerImage, err
 		os.RemoveAll(filepath.Join(build, leftover))
 	}
 	c.Built = time.Now().UTC()
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(build, manifestName), data, 0o644); err != nil {
-		return nil, fmt.Errorf("cannot write container image manifest: %w", err)
-	}
 	final := filepath.Join(h.imagesDir(c.System), c.Key)
-	os.RemoveAll(final)
-	if err := os.Rename(build, final); err != nil {
-		return nil, fmt.Errorf("cannot move the container image into the cache: %w", err)
+	if err := cacheentry.Commit(build, final, c); err != nil {
+		return nil, err
 	}
 	c.Dir = final
 	return c, nil
