@@ -2,15 +2,14 @@ package snapdbuild
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"shm-e2e/harness/treehash"
 )
 
 // packagingDir returns the tree's Debian packaging: debian/ in a Debian source tree,
@@ -62,40 +61,9 @@ func readChangelogHead(path string) (version, dist string, err error) {
 // hashTree hashes a local tree's files (not .git, not a previous build's _build), so
 // that an edit to the tree makes a new cache entry.
 func hashTree(tree string) (string, error) {
-	h := sha256.New()
-	err := filepath.WalkDir(tree, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(tree, path)
-		if d.IsDir() && (d.Name() == ".git" || rel == "_build") {
-			return filepath.SkipDir
-		}
-		return hashEntry(h, path, rel, d)
+	return treehash.Hash(tree, func(rel string, entry fs.DirEntry) bool {
+		return entry.Name() == ".git" || rel == "_build"
 	})
-	if err != nil {
-		return "", fmt.Errorf("cannot hash snapd tree %s: %w", tree, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func hashEntry(h io.Writer, path, rel string, d fs.DirEntry) error {
-	switch {
-	case d.Type()&fs.ModeSymlink != 0:
-		target, err := os.Readlink(path)
-		fmt.Fprintf(h, "link %s %s\n", rel, target)
-		return err
-	case d.Type().IsRegular():
-		fmt.Fprintf(h, "file %s\n", rel)
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(h, f)
-		return err
-	}
-	return nil
 }
 
 func isDir(path string) bool {

@@ -1,81 +1,23 @@
 package snaps
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"shm-e2e/harness/treehash"
 )
 
-// hashTree digests what mksquashfs would store from root: every path, its type and
-// permission bits, file contents and symlink targets. Owners and times are left out
-// because Pack overrides them.
+// hashTree digests what mksquashfs would store from root; Pack overrides owners and
+// times, which the digest leaves out.
 func hashTree(root string) (string, error) {
-	digest := sha256.New()
-	err := filepath.WalkDir(root, func(path string, entry fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		return hashEntry(digest, path, rel, entry)
-	})
-	if err != nil {
-		return "", fmt.Errorf("cannot hash %s: %w", root, err)
-	}
-	return hex.EncodeToString(digest.Sum(nil)), nil
-}
-
-func hashEntry(digest io.Writer, path, rel string, entry fs.DirEntry) error {
-	info, err := entry.Info()
-	if err != nil {
-		return err
-	}
-	// A NUL cannot occur in a path, so it keeps one entry's fields from running into
-	// the next one's.
-	fmt.Fprintf(digest, "%q %v\x00", rel, info.Mode())
-	switch {
-	case info.Mode().IsRegular():
-		return hashFile(digest, path)
-	case info.Mode()&fs.ModeSymlink != 0:
-		target, err := os.Readlink(path)
-		fmt.Fprintf(digest, "%q\x00", target)
-		return err
-	}
-	return nil
-}
-
-func hashFile(digest io.Writer, path string) error {
-	file, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	// The length prefix keeps file contents from reading as the next entry's header.
-	fmt.Fprintf(digest, "%d\x00", fileSize(file))
-	_, err = io.Copy(digest, file)
-	return err
-}
-
-func fileSize(file *os.File) int64 {
-	info, err := file.Stat()
-	if err != nil {
-		return -1
-	}
-	return info.Size()
+	return treehash.Hash(root, nil)
 }
 
 func hashFileContent(path string) (string, error) {
-	digest := sha256.New()
-	if err := hashFile(digest, path); err != nil {
-		return "", fmt.Errorf("cannot hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(digest.Sum(nil)), nil
+	return treehash.File(path)
 }
 
 // copyTree copies regular files, directories and symlinks from src into dst, keeping
