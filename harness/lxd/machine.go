@@ -1,7 +1,6 @@
 package lxd
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -116,7 +115,7 @@ func initPID(ctx context.Context, name string) (int, error) {
 func waitSSH(ctx context.Context, addr string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		if banner(addr) {
+		if vms.SSHAnswers(addr) {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -128,17 +127,6 @@ func waitSSH(ctx context.Context, addr string, timeout time.Duration) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-func banner(addr string) bool {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "SSH-")
 }
 
 // Discard deletes the container at the address and forgets it.

@@ -142,7 +142,7 @@ func (l Launcher) waitForSSH(ctx context.Context, m *Machine) error {
 			return errors.New("qemu exited before SSH answered")
 		}
 		// Only try SSH once the port accepts, so a slow boot does not pile up clients.
-		if portAnswers(m.Port) {
+		if SSHAnswers(m.Address()) {
 			tryCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			_, err := ssh.Run(tryCtx, "true")
 			cancel()
@@ -159,10 +159,10 @@ func (l Launcher) waitForSSH(ctx context.Context, m *Machine) error {
 	return fmt.Errorf("SSH did not answer within %s", l.BootTimeout)
 }
 
-// portAnswers reports whether the guest's sshd sent its banner: qemu accepts on the
-// forwarded port long before the guest listens.
-func portAnswers(port int) bool {
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
+// SSHAnswers reports whether an sshd sent its banner at addr: qemu (and an LXD proxy
+// device) accept on the forwarded port long before the guest listens.
+func SSHAnswers(addr string) bool {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return false
 	}
