@@ -6,7 +6,6 @@
 package mutants
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,17 +15,23 @@ import (
 	"shm-e2e/harness/runner"
 )
 
-// Mutant is one patch of the catalogue.
+// Mutant is one broken snapd of the catalogue: one change, written once per line of
+// snapd where the code it breaks differs.
 type Mutant struct {
-	Name   string // the patch's file name without .patch
-	Breaks string // what behaviour it breaks, from the patch's "Breaks:" line
-	Patch  string // path of the patch file
+	Name    string   // the patch's file name up to the first dot
+	Breaks  string   // what behaviour it breaks, from the patch's "Breaks:" line
+	Patches []string // NAME.patch and its variants NAME.VARIANT.patch
 }
 
 // Flavor names the mutant's snapd build and its packages' directory.
 func (m Mutant) Flavor() string { return "mutant-" + m.Name }
 
+// versionsField is the header snapdbuild reads to pick a variant for a snapd version.
+const versionsField = "Snapd-Versions:"
+
 // Load reads the catalogue: every *.patch in dir, each starting with a "Breaks:" line.
+// A mutant with variants (NAME.patch, NAME.2.68.patch) says the same in each, and
+// each variant names the snapd versions it is for, so that a build picks exactly one.
 func Load(dir string) ([]Mutant, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.patch"))
 	if err != nil {
@@ -37,31 +42,67 @@ func Load(dir string) ([]Mutant, error) {
 	}
 	sort.Strings(files)
 	var catalogue []Mutant
+	index := map[string]int{}
+	unversioned := map[string]string{}
 	for _, file := range files {
-		breaks, err := readBreaks(file)
+		breaks, versioned, err := readHeader(file)
 		if err != nil {
 			return nil, err
 		}
-		name := strings.TrimSuffix(filepath.Base(file), ".patch")
-		catalogue = append(catalogue, Mutant{Name: name, Breaks: breaks, Patch: file})
-	}
-	return catalogue, nil
-}
-
-func readBreaks(file string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", fmt.Errorf("cannot load mutant: %w", err)
-	}
-	defer f.Close()
-	scanner := bufio.NewScanner(f)
-	if scanner.Scan() {
-		if breaks, ok := strings.CutPrefix(scanner.Text(), "Breaks: "); ok && breaks != "" {
-			return breaks, nil
+		name, _, _ := strings.Cut(filepath.Base(file), ".")
+		i, seen := index[name]
+		if !seen {
+			index[name] = len(catalogue)
+			catalogue = append(catalogue, Mutant{Name: name, Breaks: breaks})
+			i = index[name]
+		}
+		m := &catalogue[i]
+		if m.Breaks != breaks {
+			return nil, fmt.Errorf("cannot load mutant %s: %s breaks %q, another variant %q",
+				name, file, breaks, m.Breaks)
+		}
+		m.Patches = append(m.Patches, file)
+		if !versioned {
+			unversioned[file] = name
 		}
 	}
-	return "", fmt.Errorf("cannot load mutant %s:1: want a first line \"Breaks: <what it breaks>\"",
-		file)
+	return catalogue, checkVariants(catalogue, unversioned)
+}
+
+// checkVariants refuses a mutant with variants of which one is not versioned: a build
+// would apply two of them, or the wrong one.
+func checkVariants(catalogue []Mutant, unversioned map[string]string) error {
+	for _, m := range catalogue {
+		for _, file := range m.Patches {
+			if len(m.Patches) > 1 && unversioned[file] != "" {
+				return fmt.Errorf("cannot load mutant %s: it has variants, and %s has no "+
+					"%s line saying which snapd it is for", m.Name, file, versionsField)
+			}
+		}
+	}
+	return nil
+}
+
+// readHeader returns the Breaks line and whether a Snapd-Versions line follows before
+// the diff.
+func readHeader(file string) (breaks string, versioned bool, err error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", false, fmt.Errorf("cannot load mutant: %w", err)
+	}
+	lines := strings.Split(string(data), "\n")
+	breaks, ok := strings.CutPrefix(lines[0], "Breaks: ")
+	if !ok || breaks == "" {
+		return "", false, fmt.Errorf("cannot load mutant %s:1: want a first line "+
+			"\"Breaks: <what it breaks>\"", file)
+	}
+	for _, line := range lines[1:] {
+		if strings.HasPrefix(line, "---") {
+			break
+		}
+		versioned = versioned || strings.HasPrefix(line, versionsField)
+	}
+	return breaks, versioned, nil
 }
 
 // Killers lists the jobs that passed on the baseline and did not pass on the mutant:

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"shm-e2e/harness/filelock"
@@ -122,6 +123,9 @@ func (b *builder) build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.selectPatches(src.Version); err != nil {
+		return nil, err
+	}
 
 	in := keyInputs{System: b.system.Name, SourceID: src.ID, Flavor: b.opts.Flavor,
 		Patches: b.patches, Extra: b.extra}
@@ -140,6 +144,29 @@ func (b *builder) build(ctx context.Context) (*Result, error) {
 	}
 	defer b.log.Close()
 	return b.buildEntry(ctx, src, entry, in.key())
+}
+
+// selectPatches keeps the patches meant for the source's version (Snapd-Versions) and
+// says which it leaves out. Extra patches (a mutant) that have no variant for the
+// version are an error: building without them would make a mutant that breaks nothing.
+func (b *builder) selectPatches(version string) error {
+	for _, p := range b.patches {
+		if !p.appliesTo(version) {
+			progress.Printf("Patch %s is not for snapd %s (its %s header): left out",
+				p.Name, version, versionsField)
+		}
+	}
+	b.patches = forVersion(b.patches, version)
+	if len(b.extra) == 0 {
+		return nil
+	}
+	kept := forVersion(b.extra, version)
+	if len(kept) == 0 {
+		return fmt.Errorf("no patch of %s is for snapd %s: give one a %s header "+
+			"matching it", strings.Join(patchNames(b.extra), ", "), version, versionsField)
+	}
+	b.extra = kept
+	return nil
 }
 
 func (b *builder) cached(res *Result) *Result {
@@ -184,34 +211,34 @@ func mode(incremental bool) string {
 // buildPackages runs the steps in the chroot; its Result names the packages in the
 // chroot, which commitEntry then copies into the cache entry.
 func (b *builder) buildPackages(ctx context.Context, src source) (*Result, error) {
-	tree, incremental, err := b.prepareTree(ctx, src)
+	r := b.recipeFor(src)
+	tree, incremental, err := b.prepareTree(ctx, src, r)
 	if err != nil {
 		return nil, err
 	}
 	if err := b.applyAll(tree); err != nil {
 		return nil, err
 	}
-	// The unpacked changelog, not apt's answer, is what dpkg-buildpackage versions.
-	base, _, err := readChangelogHead(b.root.hostPath(filepath.Join(tree, "debian", "changelog")))
+	base, err := r.baseVersion(tree)
 	if err != nil {
 		return nil, err
 	}
 	version := base + VersionSuffix(b.opts.Flavor)
-	if err := b.addChangelogEntry(tree, version); err != nil {
+	if err := r.stamp(tree, version); err != nil {
 		return nil, err
 	}
 
-	if err := b.installBuildDeps(ctx, tree); err != nil {
+	if err := r.installDeps(ctx, tree); err != nil {
 		return nil, err
 	}
-	deb, err := b.runBuild(ctx, tree, incremental, version)
+	deb, err := r.compile(ctx, tree, incremental, version)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{System: b.system.Name, Flavor: b.opts.Flavor, SourceVersion: base,
-		Version: version, Patches: patchNames(b.patches), ExtraPatches: patchNames(b.extra),
-		Debs: []string{deb}, Built: time.Now().UTC(), Incremental: incremental,
-		Tree: b.root.hostPath(tree)}, nil
+		Version: version, Recipe: src.Kind.String(), Patches: patchNames(b.patches),
+		ExtraPatches: patchNames(b.extra), Debs: []string{deb}, Built: time.Now().UTC(),
+		Incremental: incremental, Tree: b.root.hostPath(tree)}, nil
 }
 
 // lockDir keeps two builds of one system from sharing the kept tree.

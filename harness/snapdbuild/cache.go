@@ -14,7 +14,7 @@ import (
 
 // RecipeVersion changes whenever the build steps change in a way the key would not
 // otherwise see (build options, which packages are kept, the changelog entry).
-const RecipeVersion = "1"
+const RecipeVersion = "3"
 
 // suffixBase marks every package this harness built: `snap version` in a VM then says
 // it runs a patched snapd, not the distribution's.
@@ -65,6 +65,7 @@ type Result struct {
 	Key           string        `json:"key"`
 	SourceVersion string        `json:"source-version"`
 	Version       string        `json:"version"` // with the flavour's suffix
+	Recipe        string        `json:"recipe"`  // how it was built, see sourceKind
 	Patches       []string      `json:"patches"`
 	ExtraPatches  []string      `json:"extra-patches,omitempty"`
 	Debs          []string      `json:"debs"` // file names in Dir

@@ -11,11 +11,13 @@ import (
 	"shm-e2e/harness/progress"
 )
 
-// installBuildDeps installs what the tree's debian/control asks for, from Debian:
-// Go, and the Go libraries snapd builds against in GOPATH mode.
-func (b *builder) installBuildDeps(ctx context.Context, tree string) error {
+// installBuildDeps installs what snapd's source asks for, from Debian: Go, and the Go
+// libraries snapd builds against in GOPATH mode. what is "./" for the tree's own
+// debian/control, or a source package name for the archive's record of it. The
+// nocheck profile leaves out what only the skipped unit tests need.
+func (b *builder) installBuildDeps(ctx context.Context, tree, what string) error {
 	done := progress.Step("Installing snapd's build dependencies")
-	err := b.root.run(ctx, b.log, tree, "apt-get build-dep -y -q ./")
+	err := b.root.run(ctx, b.log, tree, "apt-get build-dep -y -q -P nocheck "+what)
 	done(err)
 	if err != nil {
 		return fmt.Errorf("cannot install snapd's build dependencies: %w", err)
@@ -24,8 +26,10 @@ func (b *builder) installBuildDeps(ctx context.Context, tree string) error {
 }
 
 // buildOptions skip the test suite (minutes, and ours runs in VMs) and debug symbol
-// packages (they grow with every incremental build and nothing installs them).
-const buildOptions = "DEB_BUILD_OPTIONS=nocheck noddebs parallel=2"
+// packages (they grow with every incremental build and nothing installs them). The
+// nocheck profile matches the build dependencies installBuildDeps installed.
+var buildOptions = []string{"DEB_BUILD_OPTIONS=nocheck noddebs parallel=2",
+	"DEB_BUILD_PROFILES=nocheck"}
 
 // runBuild runs dpkg-buildpackage and returns the snapd package it made.
 func (b *builder) runBuild(ctx context.Context, tree string, incremental bool,
@@ -44,7 +48,7 @@ func (b *builder) runBuild(ctx context.Context, tree string, incremental bool,
 			script + " -nc"
 	}
 	done := progress.Step("Running dpkg-buildpackage (log: %s)", b.log.Path)
-	err := b.root.run(ctx, b.log, tree, script, buildOptions)
+	err := b.root.run(ctx, b.log, tree, script, buildOptions...)
 	done(err)
 	if err != nil {
 		return "", fmt.Errorf("cannot build snapd %s: %w", version, err)

@@ -3,6 +3,7 @@ package snapdbuild
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -62,9 +63,68 @@ func readPatches(paths []string) ([]patch, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read patch %s: %w", path, err)
 		}
-		patches = append(patches, patch{Name: filepath.Base(path), Data: data})
+		p := patch{Name: filepath.Base(path), Data: data}
+		if _, err := p.versions(); err != nil {
+			return nil, fmt.Errorf("cannot read patch %s: %w", path, err)
+		}
+		patches = append(patches, p)
 	}
 	return patches, nil
+}
+
+// versionsField limits a patch to some snapd source versions, as globs on the Debian
+// version: a fix that upstream snapd already carries from some release on, or a
+// mutant whose code moved, is written once per line of snapd it applies to.
+const versionsField = "Snapd-Versions:"
+
+// versions returns the globs of the patch's Snapd-Versions header, nil when it has
+// none (it applies to every version). The header ends at the first line of the diff.
+func (p patch) versions() ([]string, error) {
+	for _, line := range strings.Split(string(p.Data), "\n") {
+		if strings.HasPrefix(line, "---") || strings.HasPrefix(line, "diff ") {
+			return nil, nil
+		}
+		rest, ok := strings.CutPrefix(line, versionsField)
+		if !ok {
+			continue
+		}
+		globs := strings.Fields(strings.ReplaceAll(rest, ",", " "))
+		for _, glob := range globs {
+			if _, err := path.Match(glob, ""); err != nil {
+				return nil, fmt.Errorf("bad %s glob %q", versionsField, glob)
+			}
+		}
+		if len(globs) == 0 {
+			return nil, fmt.Errorf("empty %s header", versionsField)
+		}
+		return globs, nil
+	}
+	return nil, nil
+}
+
+// appliesTo says whether the patch is meant for this snapd source version.
+func (p patch) appliesTo(version string) bool {
+	globs, _ := p.versions()
+	if globs == nil {
+		return true
+	}
+	for _, glob := range globs {
+		if ok, _ := path.Match(glob, version); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// forVersion keeps the patches meant for the version, in order.
+func forVersion(patches []patch, version string) []patch {
+	var kept []patch
+	for _, p := range patches {
+		if p.appliesTo(version) {
+			kept = append(kept, p)
+		}
+	}
+	return kept
 }
 
 func patchNames(patches []patch) []string {
@@ -73,4 +133,19 @@ func patchNames(patches []patch) []string {
 		names[i] = p.Name
 	}
 	return names
+}
+
+// PatchesFor returns the patch files meant for a snapd source version, in order.
+func PatchesFor(paths []string, version string) ([]string, error) {
+	patches, err := readPatches(paths)
+	if err != nil {
+		return nil, err
+	}
+	var kept []string
+	for i, p := range patches {
+		if p.appliesTo(version) {
+			kept = append(kept, paths[i])
+		}
+	}
+	return kept, nil
 }

@@ -13,8 +13,24 @@ import (
 
 // source identifies the snapd source a build starts from.
 type source struct {
-	ID      string // what the cache key sees: "debian VERSION" or "tree SHA256"
-	Version string // the Debian version of the tree's changelog
+	ID      string // what the cache key sees: "debian VERSION", "tree SHA256", ...
+	Version string // the Debian version of the unpatched source
+	Kind    sourceKind
+	Repack  repackInputs // for goRepackSource only
+}
+
+// sourceKind says where a source comes from, and so how it is built.
+type sourceKind int
+
+const (
+	debianSource   sourceKind = iota // Debian's source package, apt-get source
+	localTree                        // a snapd tree given with -source
+	goRepackSource                   // Debian's Go sources, repacked (repack.go)
+)
+
+func (k sourceKind) String() string {
+	return [...]string{"debian source package", "local tree",
+		"Go sources repacked into Debian's package"}[k]
 }
 
 var dscURI = regexp.MustCompile(`snapd_([^_\s']+)\.dsc`)
@@ -35,7 +51,15 @@ func (b *builder) resolveSource(ctx context.Context) (source, error) {
 		return source{}, fmt.Errorf("cannot find snapd's source version for %s: %w",
 			b.system.Name, err)
 	}
-	return source{ID: "debian " + version, Version: version}, nil
+	missing, err := firstUnserved(ctx, aptURIs(out))
+	if err != nil {
+		return source{}, fmt.Errorf("cannot check snapd's source files for %s: %w",
+			b.system.Name, err)
+	}
+	if missing != "" {
+		return b.resolveRepack(ctx, version, missing)
+	}
+	return source{ID: "debian " + version, Version: version, Kind: debianSource}, nil
 }
 
 // dscVersion reads the version from the .dsc URI apt prints, where "+" is escaped.
@@ -60,7 +84,7 @@ func localSource(tree string) (source, error) {
 	if err != nil {
 		return source{}, err
 	}
-	return source{ID: "tree " + sum, Version: version}, nil
+	return source{ID: "tree " + sum, Version: version, Kind: localTree}, nil
 }
 
 // workDir is the chroot directory that keeps the last build of the system.
@@ -99,26 +123,28 @@ func (b *builder) writeState(st treeState) error {
 
 // prepareTree returns a pristine tree of the source: the kept one with its patches
 // undone when it holds the same source, else a freshly unpacked one.
-func (b *builder) prepareTree(ctx context.Context, src source) (string, bool, error) {
+func (b *builder) prepareTree(ctx context.Context, src source, r recipe) (string, bool,
+	error) {
 	st := b.readState()
 	if st.SourceID == src.ID && st.Tree != "" && b.undoPatches(st) == nil {
 		return st.Tree, true, b.writeState(treeState{SourceID: src.ID, Tree: st.Tree})
 	}
 
-	tree, err := b.unpack(ctx)
+	srcDir, err := b.emptySourceDir()
 	if err != nil {
 		return "", false, err
 	}
-	pristine := b.root.hostPath(filepath.Join(tree, "debian", "changelog"))
-	if err := copyFile(pristine, pristine+".shm-e2e-orig"); err != nil {
+	tree, err := r.unpack(ctx, srcDir)
+	if err != nil {
 		return "", false, err
 	}
 	return tree, false, b.writeState(treeState{SourceID: src.ID, Tree: tree})
 }
 
-// unpack replaces the kept tree with the source: Debian's package (quilt patches
-// applied by dpkg-source) or a copy of the local tree.
-func (b *builder) unpack(ctx context.Context) (string, error) {
+// emptySourceDir replaces the kept tree with an empty directory for the next source:
+// Debian's package (quilt patches applied by dpkg-source), a copy of the local tree,
+// or Debian's Go sources.
+func (b *builder) emptySourceDir() (string, error) {
 	work := b.workDir()
 	if err := os.RemoveAll(b.root.hostPath(work)); err != nil {
 		return "", fmt.Errorf("cannot remove the old build tree: %w", err)
@@ -127,10 +153,7 @@ func (b *builder) unpack(ctx context.Context) (string, error) {
 	if err := os.MkdirAll(b.root.hostPath(srcDir), 0o755); err != nil {
 		return "", fmt.Errorf("cannot create %s: %w", b.root.hostPath(srcDir), err)
 	}
-	if b.opts.Source != "" {
-		return b.copyLocalTree(ctx, srcDir)
-	}
-	return b.fetchDebianSource(ctx, srcDir)
+	return srcDir, nil
 }
 
 func (b *builder) fetchDebianSource(ctx context.Context, srcDir string) (string, error) {

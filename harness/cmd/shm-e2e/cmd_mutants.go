@@ -148,9 +148,7 @@ func buildFlavor(ctx context.Context, system string, m mutants.Mutant,
 		return run
 	}
 	opts := snapdbuild.Options{System: system, Patches: series, Flavor: flavor}
-	if m.Patch != "" {
-		opts.ExtraPatches = []string{m.Patch}
-	}
+	opts.ExtraPatches = m.Patches // the build keeps the variant for its snapd
 	start := time.Now()
 	_, run.err = buildSnapdFlavor(ctx, opts)
 	run.build = time.Since(start)
