@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,15 +27,16 @@ func init() {
 }
 
 type mutantsOptions struct {
-	system    string
+	systems   []string
 	dir       string
 	only      map[string]bool
 	artifacts string
 	parallel  int
 }
 
-// mutantRun is one snapd flavour's build and suite run.
+// mutantRun is one snapd flavour's build and suite run on one system.
 type mutantRun struct {
+	system       string
 	mutant       mutants.Mutant // zero for the baseline
 	flavor       string
 	build, suite time.Duration
@@ -43,7 +46,8 @@ type mutantRun struct {
 
 func parseMutants(args []string) (mutantsOptions, error) {
 	flags := flag.NewFlagSet("mutants", flag.ContinueOnError)
-	system := flags.String("system", "debian-12-64", "system to build and test mutants on")
+	systems := flags.String("system", "debian-12-64,debian-13-64",
+		"comma-separated systems to build and test mutants on")
 	dir := flags.String("dir", "snapd-mutants", "the catalogue of mutant patches")
 	only := flags.String("only", "", "comma-separated mutants to run (default all)")
 	artifacts := flags.String("artifacts", "artifacts/mutants", "where logs go")
@@ -51,8 +55,11 @@ func parseMutants(args []string) (mutantsOptions, error) {
 	if err := flags.Parse(args); err != nil {
 		return mutantsOptions{}, usageError{err}
 	}
-	opts := mutantsOptions{system: *system, dir: *dir, artifacts: *artifacts,
+	opts := mutantsOptions{systems: splitList(*systems), dir: *dir, artifacts: *artifacts,
 		parallel: max(*parallel, 1), only: map[string]bool{}}
+	if len(opts.systems) == 0 {
+		return opts, usageError{fmt.Errorf("no system given")}
+	}
 	for _, name := range strings.Split(*only, ",") {
 		if name != "" {
 			opts.only[name] = true
@@ -72,18 +79,22 @@ func runMutants(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := prepareSuite(ctx, []string{opts.system}, "qemu"); err != nil {
+	if err := prepareSuite(ctx, opts.systems, "qemu"); err != nil {
 		return err
 	}
 
 	start := time.Now()
-	baseline, runs := runAllMutants(ctx, opts, catalogue)
-	if baseline.err != nil {
-		return fmt.Errorf("cannot run the suite on the patched snapd: %w", baseline.err)
+	baselines, runs := runAllMutants(ctx, opts, catalogue)
+	for _, system := range opts.systems {
+		if err := baselines[system].err; err != nil {
+			return fmt.Errorf("cannot run the suite on the patched snapd of %s: %w", system,
+				err)
+		}
 	}
-	survivors := printMutants(opts, baseline, runs, time.Since(start))
+	survivors := printMutants(baselines, runs, time.Since(start))
 	if survivors > 0 {
-		return fmt.Errorf("%d mutants survived: the suite has gaps", survivors)
+		return fmt.Errorf("%d mutant runs survived or could not be judged: the suite has "+
+			"gaps", survivors)
 	}
 	return nil
 }
@@ -106,24 +117,34 @@ func selectMutants(opts mutantsOptions) ([]mutants.Mutant, error) {
 	return picked, nil
 }
 
-// runAllMutants builds the baseline and each mutant one after the other (they share one
-// build tree) while the suite runs on what is built, several runs at once.
+// runAllMutants builds the baselines, then each mutant system by system in turn (builds
+// of one system share one build tree, so they run one after the other), while the
+// suite runs on what is built, several runs at once.
 func runAllMutants(ctx context.Context, opts mutantsOptions,
-	catalogue []mutants.Mutant) (*mutantRun, []*mutantRun) {
+	catalogue []mutants.Mutant) (map[string]*mutantRun, []*mutantRun) {
 	built := make(chan *mutantRun)
 	go func() {
 		defer close(built)
-		built <- buildFlavor(ctx, opts.system, mutants.Mutant{}, "patched")
+		for _, system := range opts.systems {
+			built <- buildFlavor(ctx, system, mutants.Mutant{}, "patched")
+		}
 		for _, m := range catalogue {
-			built <- buildFlavor(ctx, opts.system, m, m.Flavor())
+			for _, system := range opts.systems {
+				built <- buildFlavor(ctx, system, m, m.Flavor())
+			}
 		}
 	}()
 
 	var wg sync.WaitGroup
-	var all []*mutantRun
+	baselines := map[string]*mutantRun{}
+	var runs []*mutantRun
 	slots := make(chan struct{}, opts.parallel)
 	for run := range built {
-		all = append(all, run)
+		if run.mutant.Name == "" {
+			baselines[run.system] = run
+		} else {
+			runs = append(runs, run)
+		}
 		if run.err != nil {
 			continue
 		}
@@ -136,12 +157,12 @@ func runAllMutants(ctx context.Context, opts mutantsOptions,
 		}(run)
 	}
 	wg.Wait()
-	return all[0], all[1:]
+	return baselines, runs
 }
 
 func buildFlavor(ctx context.Context, system string, m mutants.Mutant,
 	flavor string) *mutantRun {
-	run := &mutantRun{mutant: m, flavor: flavor}
+	run := &mutantRun{system: system, mutant: m, flavor: flavor}
 	series, err := snapdbuild.Series("snapd-patches")
 	if err != nil {
 		run.err = err
@@ -158,50 +179,67 @@ func buildFlavor(ctx context.Context, system string, m mutants.Mutant,
 // suiteRun runs the whole suite on the flavour, then removes its packages so that
 // later machines do not upload them.
 func suiteRun(ctx context.Context, opts mutantsOptions, run *mutantRun) {
-	progress.Printf("Running the suite on %s with snapd %s", opts.system, run.flavor)
+	progress.Printf("Running the suite on %s with snapd %s", run.system, run.flavor)
 	start := time.Now()
 	run.result, run.err = runner.Run(ctx, runner.Options{
-		Selectors: []string{"qemu-local:" + opts.system + ":tests/main/"},
-		Artifacts: filepath.Join(opts.artifacts, run.flavor),
+		Selectors: []string{"qemu-local:" + run.system + ":tests/main/"},
+		Artifacts: filepath.Join(opts.artifacts, run.system, run.flavor),
 		HostEnv:   []string{"SHM_E2E_SNAPD=" + run.flavor}})
 	run.suite = time.Since(start)
 	if run.result != nil {
 		run.err = nil // failed tasks are the point; only a run that did not happen is an error
 	}
 	if run.mutant.Name != "" {
-		os.RemoveAll(debsDir(run.flavor, opts.system))
+		os.RemoveAll(debsDir(run.flavor, run.system))
 	}
 }
 
-// printMutants prints the table and returns how many mutants survived (or could not be
-// judged, which counts the same: nothing showed the suite catches them).
-func printMutants(opts mutantsOptions, baseline *mutantRun, runs []*mutantRun,
+// printMutants prints the table, a row per mutant and system, and returns how many
+// runs survived (or could not be judged, which counts the same: nothing showed the
+// suite catches them).
+func printMutants(baselines map[string]*mutantRun, runs []*mutantRun,
 	took time.Duration) int {
 	survivors := 0
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "\nmutant\tverdict\tbuild\tsuite\tkilled by (%s)\n", opts.system)
+	fmt.Fprintf(tw, "\nmutant\tsystem\tverdict\tbuild\tsuite\tkilled by\n")
+	last := ""
 	for _, run := range runs {
-		verdict, detail := judgeMutant(baseline, run)
+		verdict, detail := judgeMutant(baselines[run.system], run)
 		if verdict != "killed" {
 			survivors++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", run.mutant.Name, verdict,
+		name := run.mutant.Name
+		if name == last {
+			name = ""
+		}
+		last = run.mutant.Name
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, run.system, verdict,
 			run.build.Round(time.Second), run.suite.Round(time.Second), detail)
 	}
 	tw.Flush()
 	fmt.Println()
+	last = ""
 	for _, run := range runs {
-		fmt.Printf("%s: breaks %s\n", run.mutant.Name, run.mutant.Breaks)
+		if run.mutant.Name != last {
+			fmt.Printf("%s: breaks %s\n", run.mutant.Name, run.mutant.Breaks)
+		}
+		last = run.mutant.Name
 	}
-	fmt.Printf("baseline (patched): build %s, suite %s; total %s\n",
-		baseline.build.Round(time.Second), baseline.suite.Round(time.Second),
-		took.Round(time.Second))
+	for _, system := range slices.Sorted(maps.Keys(baselines)) {
+		baseline := baselines[system]
+		fmt.Printf("baseline (patched) on %s: build %s, suite %s\n", system,
+			baseline.build.Round(time.Second), baseline.suite.Round(time.Second))
+	}
+	fmt.Printf("total %s\n", took.Round(time.Second))
 	return survivors
 }
 
 func judgeMutant(baseline, run *mutantRun) (verdict, detail string) {
 	if run.err != nil {
 		return "not judged", run.err.Error()
+	}
+	if baseline == nil || baseline.result == nil {
+		return "not judged", "no baseline run on " + run.system
 	}
 	killers := mutants.Killers(baseline.result, run.result)
 	if len(killers) == 0 {

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"shm-e2e/harness/mutants"
+	"shm-e2e/harness/runner"
+)
+
+func TestMutantsRunOnBothSystemsByDefault(t *testing.T) {
+	opts, err := parseMutants(nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"debian-12-64", "debian-13-64"}, opts.systems)
+
+	_, err = parseMutants([]string{"-system", ""})
+	assert.ErrorContains(t, err, "no system")
+}
+
+func jobResult(task string, status runner.Status) runner.JobResult {
+	return runner.JobResult{Name: "qemu-local:debian-13-64:tests/main/" + task,
+		Task: "tests/main/" + task, Status: status}
+}
+
+func TestJudgeMutantNeedsItsOwnSystemsBaseline(t *testing.T) {
+	baseline := &mutantRun{system: "debian-13-64", result: &runner.Result{
+		Jobs: []runner.JobResult{jobResult("private-dev-shm", runner.Passed)}}}
+	killed := &mutantRun{system: "debian-13-64", mutant: mutants.Mutant{Name: "m"},
+		result: &runner.Result{
+			Jobs: []runner.JobResult{jobResult("private-dev-shm", runner.Failed)}}}
+	survived := &mutantRun{system: "debian-13-64", mutant: mutants.Mutant{Name: "m"},
+		result: baseline.result}
+
+	verdict, detail := judgeMutant(baseline, killed)
+	assert.Equal(t, "killed", verdict)
+	assert.Equal(t, "private-dev-shm", detail)
+
+	verdict, _ = judgeMutant(baseline, survived)
+	assert.Equal(t, "SURVIVED", verdict)
+
+	verdict, detail = judgeMutant(nil, killed)
+	assert.Equal(t, "not judged", verdict, "without a baseline nothing proves a kill")
+	assert.Contains(t, detail, "debian-13-64")
+
+	verdict, _ = judgeMutant(baseline, &mutantRun{err: errors.New("build failed")})
+	assert.Equal(t, "not judged", verdict)
+}
