@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"shm-e2e/harness/fileutil"
 	"shm-e2e/harness/hostcmd"
 )
 
@@ -126,7 +127,7 @@ func fillPartition(ctx context.Context, log *hostcmd.Log, raw, rootfs string,
 		return err
 	}
 	// Kept outside the file system: the boot sectors are written after unmounting.
-	return copyFile(filepath.Join(mnt, "boot/grub/i386-pc/core.img"),
+	return fileutil.Copy(filepath.Join(mnt, "boot/grub/i386-pc/core.img"),
 		filepath.Join(filepath.Dir(raw), "core.img"))
 }
 
@@ -140,7 +141,7 @@ func writeGrubConfig(mnt string, img *Image) error {
 	modules, _ := filepath.Glob(filepath.Join(mnt, "usr/lib/grub/i386-pc/*.mod"))
 	lists, _ := filepath.Glob(filepath.Join(mnt, "usr/lib/grub/i386-pc/*.lst"))
 	for _, file := range append(modules, lists...) {
-		if err := copyFile(file, filepath.Join(grubDir, filepath.Base(file))); err != nil {
+		if err := fileutil.Copy(file, filepath.Join(grubDir, filepath.Base(file))); err != nil {
 			return err
 		}
 	}

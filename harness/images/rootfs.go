@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"shm-e2e/harness/fileutil"
 	"shm-e2e/harness/mounts"
 )
 
@@ -78,8 +79,8 @@ func inspect(ctx context.Context, rootfs string, img *Image) error {
 // copyKernel keeps the kernel and initrd beside the disk for direct kernel boots.
 func copyKernel(rootfs string, img *Image) error {
 	boot := filepath.Join(rootfs, "boot")
-	if err := copyFile(filepath.Join(boot, "vmlinuz-"+img.Kernel), img.KernelFile()); err != nil {
+	if err := fileutil.Copy(filepath.Join(boot, "vmlinuz-"+img.Kernel), img.KernelFile()); err != nil {
 		return err
 	}
-	return copyFile(filepath.Join(boot, "initrd.img-"+img.Kernel), img.InitrdFile())
+	return fileutil.Copy(filepath.Join(boot, "initrd.img-"+img.Kernel), img.InitrdFile())
 }

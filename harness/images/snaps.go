@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"shm-e2e/harness/fileutil"
 	"shm-e2e/harness/hostcmd"
 )
 
@@ -50,7 +51,7 @@ func buildImageSnaps(ctx context.Context, rootfs string, img *Image, buildDir st
 		return err
 	}
 	for _, snap := range []string{img.BaseSnap(), img.StubSnap()} {
-		if err := copyFile(snap, filepath.Join(guestDir, filepath.Base(snap))); err != nil {
+		if err := fileutil.Copy(snap, filepath.Join(guestDir, filepath.Base(snap))); err != nil {
 			return err
 		}
 	}
@@ -107,7 +108,7 @@ func buildSnapdStub(ctx context.Context, log *hostcmd.Log, rootfs, out, buildDir
 		return err
 	}
 	profile := "usr.lib.snapd.snap-confine.real"
-	err := copyFile(filepath.Join(rootfs, "etc", "apparmor.d", profile),
+	err := fileutil.Copy(filepath.Join(rootfs, "etc", "apparmor.d", profile),
 		filepath.Join(profileDir, profile))
 	if err != nil {
 		return err

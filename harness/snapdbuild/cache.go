@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"shm-e2e/harness/fileutil"
 )
 
 // RecipeVersion changes whenever the build steps change in a way the key would not
@@ -116,7 +118,7 @@ func commitEntry(dir string, res *Result, debs []string) error {
 		return fmt.Errorf("cannot create %s: %w", tmp, err)
 	}
 	for _, deb := range debs {
-		if err := copyFile(deb, filepath.Join(tmp, filepath.Base(deb))); err != nil {
+		if err := fileutil.Copy(deb, filepath.Join(tmp, filepath.Base(deb))); err != nil {
 			return err
 		}
 		res.Debs = append(res.Debs, filepath.Base(deb))

@@ -2,28 +2,11 @@ package snapdbuild
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"shm-e2e/harness/fileutil"
 )
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("cannot copy %s: %w", src, err)
-	}
-	defer in.Close()
-
-	out, err := os.Create(dst)
-	if err != nil {
-		return fmt.Errorf("cannot copy %s: %w", src, err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("cannot copy %s to %s: %w", src, dst, err)
-	}
-	return out.Close()
-}
 
 // CopyDebs replaces the packages in dest (what spread uploads for a flavour) with the
 // entry's, so that no package of an earlier build is installed beside them.
@@ -38,7 +21,7 @@ func CopyDebs(res *Result, dest string) error {
 		}
 	}
 	for _, deb := range res.DebPaths() {
-		if err := copyFile(deb, filepath.Join(dest, filepath.Base(deb))); err != nil {
+		if err := fileutil.Copy(deb, filepath.Join(dest, filepath.Base(deb))); err != nil {
 			return err
 		}
 	}

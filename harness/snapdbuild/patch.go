@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"shm-e2e/harness/fileutil"
 )
 
 // applyAll applies the series then the extra patches, each tried first with
@@ -67,7 +69,7 @@ func (b *builder) undoPatches(st treeState) error {
 	if !isFile(changelog + pristineSuffix) {
 		return nil // a repacked build edits no changelog
 	}
-	return copyFile(changelog+pristineSuffix, changelog)
+	return fileutil.Copy(changelog+pristineSuffix, changelog)
 }
 
 // addChangelogEntry gives the packages the flavour's version, so that `snap version`

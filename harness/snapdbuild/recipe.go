@@ -3,6 +3,8 @@ package snapdbuild
 import (
 	"context"
 	"path/filepath"
+
+	"shm-e2e/harness/fileutil"
 )
 
 // recipe is one way from a snapd source to a snapd package: a Debian source tree built
@@ -50,7 +52,7 @@ func (r *debianRecipe) unpack(ctx context.Context, srcDir string) (string, error
 	// The changelog is the one file the build edits besides the patches: a pristine
 	// copy lets the next build of this tree start from the source's own version.
 	pristine := b.root.hostPath(filepath.Join(tree, "debian", "changelog"))
-	return tree, copyFile(pristine, pristine+pristineSuffix)
+	return tree, fileutil.Copy(pristine, pristine+pristineSuffix)
 }
 
 func (r *debianRecipe) baseVersion(tree string) (string, error) {
