@@ -54,7 +54,7 @@ func (w *worker) reuseOrAllocate(ctx context.Context) (*machine, error) {
 		}
 		sleep(ctx, 5*time.Second)
 	}
-	return nil, fmt.Errorf("cannot allocate %s:%s: %v", w.backend.Name, w.system.Name, err)
+	return nil, fmt.Errorf("cannot allocate %s:%s: %w", w.backend.Name, w.system.Name, err)
 }
 
 func (w *worker) connectAndSend(ctx context.Context, m *machine) error {

@@ -33,14 +33,15 @@ func adhocAllocate(ctx context.Context, p *Project, b *Backend, s *System) (*mac
 		return nil, &fatalError{fmt.Sprintf("backend type %q is not supported by this runner "+
 			"(only adhoc)", b.Type)}
 	}
-	result, err := runAdhocScript(ctx, p, b, s, b.Allocate, "")
+	result, output, err := runAdhocScript(ctx, p, b, s, b.Allocate, "")
 	if err != nil {
 		return nil, err
 	}
 
 	address := result["ADDRESS"]
 	if address == "" || strings.Contains(address, " ") {
-		return nil, fmt.Errorf("allocate must print ADDRESS <ssh address>, got %q", address)
+		return nil, fmt.Errorf("allocate must print ADDRESS <ssh address>, got %q; it "+
+			"printed:\n%s", address, tailText(output, 10))
 	}
 	return &machine{backend: b, system: s, address: address, serial: result["SERIAL"]}, nil
 }
@@ -50,12 +51,13 @@ func adhocDiscard(ctx context.Context, p *Project, m *machine) error {
 	if strings.TrimSpace(m.backend.Discard) == "" {
 		return nil
 	}
-	_, err := runAdhocScript(ctx, p, m.backend, m.system, m.backend.Discard, m.address)
+	_, _, err := runAdhocScript(ctx, p, m.backend, m.system, m.backend.Discard, m.address)
 	return err
 }
 
+// runAdhocScript returns what the script printed, parsed and whole.
 func runAdhocScript(ctx context.Context, p *Project, b *Backend, s *System,
-	script, address string) (map[string]string, error) {
+	script, address string) (map[string]string, string, error) {
 	timeout := b.KillTimeout.Duration
 	if timeout == 0 {
 		timeout = defaultAdhocTimeout
@@ -71,15 +73,15 @@ func runAdhocScript(ctx context.Context, p *Project, b *Backend, s *System,
 
 	result := parseAdhocOutput(string(output))
 	if msg, ok := result["FATAL"]; ok {
-		return nil, &fatalError{msg}
+		return nil, "", &fatalError{msg}
 	}
 	if msg, ok := result["ERROR"]; ok {
-		return nil, fmt.Errorf("%s", msg)
+		return nil, "", fmt.Errorf("%s", msg)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%v\n%s", err, tailText(string(output), 10))
+		return nil, "", fmt.Errorf("%v\n%s", err, tailText(string(output), 10))
 	}
-	return result, nil
+	return result, string(output), nil
 }
 
 func adhocEnv(b *Backend, s *System, address string) *Env {

@@ -193,6 +193,8 @@ func TestAllocationFailureAbortsOnlyThatSystem(t *testing.T) {
 	assert.Equal(t, "allocate", broken.Stage)
 	assert.Contains(t, broken.Message, "no such machine")
 	assert.Equal(t, 1, strings.Count(f.progress.String(), "Cannot allocate loop:broken-1-64"))
+	assert.Regexp(t, "Cannot allocate loop:broken-1-64: .*no such machine", f.progress.String(),
+		"the report says why")
 }
 
 func TestSerialLogIsKeptPerJob(t *testing.T) {
