@@ -7,7 +7,7 @@ import (
 	"os"
 )
 
-// Copy copies src to dst, replacing dst, with src's permission bits (less the umask).
+// Copy copies src to dst, replacing dst, with src's permission bits.
 func Copy(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -27,5 +27,9 @@ func Copy(src, dst string) error {
 		out.Close()
 		return fmt.Errorf("cannot copy %s to %s: %w", src, dst, err)
 	}
-	return out.Close()
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("cannot copy %s to %s: %w", src, dst, err)
+	}
+	// Neither the umask nor an older dst decides the mode.
+	return os.Chmod(dst, info.Mode().Perm())
 }

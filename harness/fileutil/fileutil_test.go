@@ -18,6 +18,9 @@ func TestCopyReplacesTheDestinationAndKeepsTheMode(t *testing.T) {
 	data, err := os.ReadFile(dst)
 	require.NoError(t, err)
 	require.Equal(t, "new", string(data))
+	info, err := os.Stat(dst)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o755), info.Mode().Perm())
 
 	err = Copy(filepath.Join(dir, "missing"), dst)
 	require.ErrorContains(t, err, "missing")

@@ -54,7 +54,10 @@ func (w *worker) reuseOrAllocate(ctx context.Context) (*machine, error) {
 		}
 		sleep(ctx, 5*time.Second)
 	}
-	return nil, fmt.Errorf("cannot allocate %s:%s: %w", w.backend.Name, w.system.Name, err)
+	if err == nil {
+		err = ctx.Err() // cancelled before any attempt
+	}
+	return nil, err
 }
 
 func (w *worker) connectAndSend(ctx context.Context, m *machine) error {
@@ -132,8 +135,7 @@ func (r *run) reportAllocationFailure(system *System, err error) {
 	}
 	if !r.allocFailed[system] {
 		r.allocFailed[system] = true
-		progress.Printf("Cannot allocate %s:%s: %v", system.Backend, system.Name,
-			errors.Unwrap(err))
+		progress.Printf("Cannot allocate %s:%s: %v", system.Backend, system.Name, err)
 	}
 }
 

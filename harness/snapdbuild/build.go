@@ -34,9 +34,12 @@ type Options struct {
 	Source       string   // a local snapd tree; "" builds the system's Debian source package
 	Patches      []string // patch files applied in this order
 	ExtraPatches []string // applied after Patches: a mutant's one change
-	Flavor       string   // names the build in the version suffix: "patched", a mutant
-	CacheDir     string   // default images.DefaultCache().Dir
-	Mirror       string   // default images.DefaultMirror()
+	// ExtraAreVariants says ExtraPatches are forms of one change for different snapd
+	// releases (a mutant's variants): exactly one must be for the source's version.
+	ExtraAreVariants bool
+	Flavor           string // names the build in the version suffix: "patched", a mutant
+	CacheDir         string // default images.DefaultCache().Dir
+	Mirror           string // default images.DefaultMirror()
 }
 
 // builder holds one build's inputs, read and checked before any chroot work.
@@ -126,10 +129,14 @@ func (b *builder) build(ctx context.Context) (*Result, error) {
 	if err := b.selectPatches(src.Version); err != nil {
 		return nil, err
 	}
+	if src.Kind == goRepackSource {
+		// Before any download: the repacked package would ship the rest unpatched.
+		if err := checkRepackable(append(b.patches, b.extra...)); err != nil {
+			return nil, err
+		}
+	}
 
-	in := keyInputs{System: b.system.Name, SourceID: src.ID, Flavor: b.opts.Flavor,
-		Patches: b.patches, Extra: b.extra}
-	entry := filepath.Join(b.sysDir, in.key())
+	entry := b.entryDir(src, b.patches, b.extra)
 	if res, err := findEntry(entry); res != nil || err != nil {
 		return b.cached(res), err
 	}
@@ -143,7 +150,7 @@ func (b *builder) build(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	defer b.log.Close()
-	return b.buildEntry(ctx, src, entry, in.key())
+	return b.buildEntry(ctx, src, entry, filepath.Base(entry))
 }
 
 // selectPatches keeps the patches meant for the source's version (Snapd-Versions) and
@@ -165,8 +172,19 @@ func (b *builder) selectPatches(version string) error {
 		return fmt.Errorf("no patch of %s is for snapd %s: give one a %s header "+
 			"matching it", strings.Join(patchNames(b.extra), ", "), version, versionsField)
 	}
+	if b.opts.ExtraAreVariants && len(kept) > 1 {
+		return fmt.Errorf("%s are all for snapd %s: the %s headers of variants must "+
+			"not overlap", strings.Join(patchNames(kept), " and "), version, versionsField)
+	}
 	b.extra = kept
 	return nil
+}
+
+// entryDir is the cache entry of a build of the source with these patches.
+func (b *builder) entryDir(src source, patches, extra []patch) string {
+	in := keyInputs{System: b.system.Name, SourceID: src.ID, Flavor: b.opts.Flavor,
+		Patches: patches, Extra: extra}
+	return filepath.Join(b.sysDir, in.key())
 }
 
 func (b *builder) cached(res *Result) *Result {

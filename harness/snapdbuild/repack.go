@@ -65,10 +65,9 @@ var goPrograms = []goProgram{
 		Flags: `-ldflags '-extldflags "-static"'`, Static: true},
 }
 
-// resolveRepack turns to the repacked build when the source package is not served,
-// and checks that both packages come from the source version apt lists.
-func (b *builder) resolveRepack(ctx context.Context, version, missing string) (source,
-	error) {
+// repackSource names the two packages of a repacked build and checks that both come
+// from the source version apt lists.
+func (b *builder) repackSource(ctx context.Context, version string) (source, error) {
 	out, err := b.root.output(ctx, b.log,
 		"apt-get download --print-uris -qq "+devPackage+" snapd")
 	if err != nil {
@@ -79,14 +78,28 @@ func (b *builder) resolveRepack(ctx context.Context, version, missing string) (s
 	if err != nil {
 		return source{}, err
 	}
-	if devVersion := debVersion(in.DevDeb); devVersion != version {
-		return source{}, fmt.Errorf("cannot build snapd %s for %s from Go sources: %s is "+
-			"%s", version, b.system.Name, devPackage, devVersion)
+	if err := checkRepackVersions(in, version); err != nil {
+		return source{}, fmt.Errorf("cannot build snapd %s for %s from Go sources: %w",
+			version, b.system.Name, err)
 	}
-	progress.Printf("snapd's source package %s is not served (%s): building its Go "+
-		"programs from %s and repacking %s", version, missing, in.DevDeb, in.SnapdDeb)
 	return source{ID: "debian-go " + in.DevDeb + " " + in.SnapdDeb, Version: version,
 		Kind: goRepackSource, Repack: in}, nil
+}
+
+// binNMU is the suffix of a binary-only rebuild of the same source.
+var binNMU = regexp.MustCompile(`^\+b[0-9]+$`)
+
+// checkRepackVersions makes sure both packages come from the source version: Go
+// programs of one release repacked with another's helpers and units would be neither.
+func checkRepackVersions(in repackInputs, version string) error {
+	if dev := debVersion(in.DevDeb); dev != version {
+		return fmt.Errorf("%s is %s", devPackage, dev)
+	}
+	rest, ok := strings.CutPrefix(debVersion(in.SnapdDeb), version)
+	if !ok || (rest != "" && !binNMU.MatchString(rest)) {
+		return fmt.Errorf("Debian's snapd package is %s", debVersion(in.SnapdDeb))
+	}
+	return nil
 }
 
 // aptLine is one line of apt's --print-uris: 'URI' FILE SIZE HASH.
@@ -177,10 +190,11 @@ func devGopath(srcDir string) string {
 
 func (r *repackRecipe) unpack(ctx context.Context, srcDir string) (string, error) {
 	in := r.src.Repack
-	script := fmt.Sprintf("apt-get download -q %s=%s snapd=%s\n"+
+	script := fmt.Sprintf("apt-get download -q %s %s\n"+
 		"test -f %s && test -f %s\n"+
-		"dpkg-deb -x %s dev", devPackage, debVersion(in.DevDeb), debVersion(in.SnapdDeb),
-		shellQuote(in.DevDeb), shellQuote(in.SnapdDeb), shellQuote(in.DevDeb))
+		"dpkg-deb -x %s dev", shellQuote(devPackage+"="+debVersion(in.DevDeb)),
+		shellQuote("snapd="+debVersion(in.SnapdDeb)), shellQuote(in.DevDeb),
+		shellQuote(in.SnapdDeb), shellQuote(in.DevDeb))
 	if err := r.b.root.run(ctx, r.b.log, srcDir, script); err != nil {
 		return "", fmt.Errorf("cannot fetch snapd's Go sources for %s: %w",
 			r.b.system.Name, err)
@@ -208,9 +222,6 @@ func (r *repackRecipe) baseVersion(string) (string, error) {
 
 // stamp writes what mkversion.sh writes, so that `snap version` names the flavour.
 func (r *repackRecipe) stamp(tree, version string) error {
-	if err := checkRepackable(append(r.b.patches, r.b.extra...)); err != nil {
-		return err
-	}
 	path := r.b.root.hostPath(filepath.Join(tree, "snapdtool", "version_generated.go"))
 	code := fmt.Sprintf("package snapdtool\n\n// written by shm-e2e\n\nfunc init() {\n"+
 		"\tVersion = %q\n}\n", version)
@@ -235,14 +246,25 @@ func checkRepackable(patches []patch) error {
 	return nil
 }
 
-// patchedFiles lists the files a unified diff changes, from its +++ lines.
+// patchedFiles lists the files a unified diff changes, from its "--- a/X" and
+// "+++ b/X" header pairs (the old name when the file is deleted).
 func patchedFiles(data []byte) []string {
 	var files []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if name, ok := strings.CutPrefix(line, "+++ "); ok {
-			name = strings.Fields(name)[0]
-			files = append(files, name[strings.Index(name, "/")+1:])
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		old, isOld := strings.CutPrefix(lines[i], "--- ")
+		name, isNew := strings.CutPrefix(lines[i+1], "+++ ")
+		if !isOld || !isNew {
+			continue
 		}
+		if strings.HasPrefix(name, "/dev/null") {
+			name = old
+		}
+		if fields := strings.Fields(name); len(fields) > 0 {
+			_, rel, _ := strings.Cut(fields[0], "/")
+			files = append(files, rel)
+		}
+		i++
 	}
 	return files
 }

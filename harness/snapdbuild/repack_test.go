@@ -56,13 +56,36 @@ func TestSelectPatchesRefusesAMutantWithoutAVariant(t *testing.T) {
 	require.Equal(t, []string{"m.2.68.patch"}, patchNames(b.extra))
 }
 
+func TestSelectPatchesRefusesOverlappingVariants(t *testing.T) {
+	variants := []patch{
+		{Name: "m.patch", Data: []byte("Breaks: x\nSnapd-Versions: 2.*\n---\n")},
+		{Name: "m.2.68.patch", Data: []byte("Breaks: x\nSnapd-Versions: 2.68.*\n---\n")}}
+	b := &builder{opts: Options{ExtraAreVariants: true}, extra: variants}
+	require.ErrorContains(t, b.selectPatches("2.68.3-3"), "must not overlap")
+
+	// Extra patches that are not variants of one change may all apply.
+	b = &builder{extra: variants}
+	require.NoError(t, b.selectPatches("2.68.3-3"))
+	require.Len(t, b.extra, 2)
+}
+
 func TestRepositoryPatchesEachHaveAFormForBothReleases(t *testing.T) {
 	paths, err := Series("../../snapd-patches")
 	require.NoError(t, err)
 	patches, err := readPatches(paths)
 	require.NoError(t, err)
-	for _, version := range []string{"2.57.6-1+deb12u1", "2.68.3-3+deb13u1"} {
-		require.NotEmpty(t, forVersion(patches, version), version)
+	want := map[string][]string{
+		"2.57.6-1+deb12u1": {"0001-app-slot-not-private.patch",
+			"0002-private-dev-shm-hostile-source.patch",
+			"0003-private-dev-shm-subdirectories.patch",
+			"0004-connect-only-matching-modes.patch"},
+		// 2.68 grants /dev/shm/** already.
+		"2.68.3-3+deb13u1": {"0001-app-slot-not-private.patch",
+			"0002-private-dev-shm-hostile-source.patch",
+			"0004-connect-only-matching-modes.patch"},
+	}
+	for version, names := range want {
+		require.Equal(t, names, patchNames(forVersion(patches, version)), version)
 	}
 	// The repacked build rebuilds only Go programs: the series must change only Go.
 	require.NoError(t, checkRepackable(forVersion(patches, "2.68.3-3+deb13u1")))
@@ -74,6 +97,14 @@ func TestCheckRepackableRefusesCChanges(t *testing.T) {
 	err := checkRepackable([]patch{c})
 	require.ErrorContains(t, err, "0009-c.patch")
 	require.ErrorContains(t, err, "cmd/snap-confine/snap-confine.c")
+}
+
+func TestPatchedFilesReadsOnlyTheHeaders(t *testing.T) {
+	diff := "Description: x\n---\n--- a/interfaces/x.go\n+++ b/interfaces/x.go\n" +
+		"@@ -1,2 +1,2 @@\n-- old\n+++ not a header\n--- a/gone.go\n+++ /dev/null\n" +
+		"@@ -1 +0,0 @@\n-package gone\n"
+	require.Equal(t, []string{"interfaces/x.go", "gone.go"}, patchedFiles([]byte(diff)))
+	require.NoError(t, checkRepackable([]patch{{Name: "p", Data: []byte(diff)}}))
 }
 
 func TestParseRepackURIsNamesBothPackages(t *testing.T) {
@@ -89,6 +120,24 @@ func TestParseRepackURIsNamesBothPackages(t *testing.T) {
 
 	_, err = parseRepackURIs(strings.SplitAfter(out, "\n")[1])
 	require.ErrorContains(t, err, "cannot find both")
+}
+
+func TestRepackRefusesPackagesOfAnotherVersion(t *testing.T) {
+	const version = "2.68.3-3+deb13u1"
+	in := func(dev, snapd string) repackInputs {
+		return repackInputs{DevDeb: devPackage + "_" + dev + "_all.deb",
+			SnapdDeb: "snapd_" + snapd + "_amd64.deb"}
+	}
+	require.NoError(t, checkRepackVersions(in(version, version), version))
+	require.NoError(t, checkRepackVersions(in(version, version+"+b7"), version),
+		"a binary rebuild of the same source is the same snapd")
+
+	require.ErrorContains(t, checkRepackVersions(in("2.68.3-2", version), version),
+		devPackage+" is 2.68.3-2")
+	for _, snapd := range []string{"2.66.1-2", version + "+shme2e1", version + "1"} {
+		require.ErrorContains(t, checkRepackVersions(in(version, snapd), version),
+			"snapd package is "+snapd)
+	}
 }
 
 func TestFirstUnservedTellsMissingFromDown(t *testing.T) {

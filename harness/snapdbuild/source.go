@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"shm-e2e/harness/progress"
 )
 
 // source identifies the snapd source a build starts from.
@@ -51,15 +53,41 @@ func (b *builder) resolveSource(ctx context.Context) (source, error) {
 		return source{}, fmt.Errorf("cannot find snapd's source version for %s: %w",
 			b.system.Name, err)
 	}
+	debian := source{ID: "debian " + version, Version: version, Kind: debianSource}
 	missing, err := firstUnserved(ctx, aptURIs(out))
 	if err != nil {
-		return source{}, fmt.Errorf("cannot check snapd's source files for %s: %w",
-			b.system.Name, err)
+		return b.cachedSource(ctx, debian, err)
 	}
-	if missing != "" {
-		return b.resolveRepack(ctx, version, missing)
+	if missing == "" {
+		return debian, nil
 	}
-	return source{ID: "debian " + version, Version: version, Kind: debianSource}, nil
+	repack, err := b.repackSource(ctx, version)
+	if err == nil {
+		progress.Printf("snapd's source package %s is not served (%s): building its Go "+
+			"programs from %s and repacking %s", version, missing, repack.Repack.DevDeb,
+			repack.Repack.SnapdDeb)
+	}
+	return repack, err
+}
+
+// cachedSource serves a build from the cache when the mirror cannot say whether it
+// has the source package's files: either way of building counts.
+func (b *builder) cachedSource(ctx context.Context, debian source, probe error) (source,
+	error) {
+	candidates := []source{debian}
+	if repack, err := b.repackSource(ctx, debian.Version); err == nil {
+		candidates = append(candidates, repack)
+	}
+	patches := forVersion(b.patches, debian.Version)
+	extra := forVersion(b.extra, debian.Version)
+	for _, src := range candidates {
+		if res, _ := findEntry(b.entryDir(src, patches, extra)); res != nil {
+			progress.Printf("Cannot reach the mirror (%v): using the cached build", probe)
+			return src, nil
+		}
+	}
+	return source{}, fmt.Errorf("cannot check snapd's source files for %s, and no build "+
+		"of them is cached: %w", b.system.Name, probe)
 }
 
 // dscVersion reads the version from the .dsc URI apt prints, where "+" is escaped.

@@ -85,13 +85,13 @@ func runMutants(args []string) error {
 
 	start := time.Now()
 	baselines, runs := runAllMutants(ctx, opts, catalogue)
+	survivors := printMutants(baselines, runs, time.Since(start))
 	for _, system := range opts.systems {
 		if err := baselines[system].err; err != nil {
 			return fmt.Errorf("cannot run the suite on the patched snapd of %s: %w", system,
 				err)
 		}
 	}
-	survivors := printMutants(baselines, runs, time.Since(start))
 	if survivors > 0 {
 		return fmt.Errorf("%d mutant runs survived or could not be judged: the suite has "+
 			"gaps", survivors)
@@ -125,11 +125,20 @@ func runAllMutants(ctx context.Context, opts mutantsOptions,
 	built := make(chan *mutantRun)
 	go func() {
 		defer close(built)
+		brokenBaseline := map[string]error{}
 		for _, system := range opts.systems {
-			built <- buildFlavor(ctx, system, mutants.Mutant{}, "patched")
+			run := buildFlavor(ctx, system, mutants.Mutant{}, "patched")
+			brokenBaseline[system] = run.err
+			built <- run
 		}
 		for _, m := range catalogue {
 			for _, system := range opts.systems {
+				if err := brokenBaseline[system]; err != nil {
+					// Without a baseline no failure proves a kill: not worth a build.
+					built <- &mutantRun{system: system, mutant: m, flavor: m.Flavor(),
+						err: fmt.Errorf("the patched snapd did not build: %w", err)}
+					continue
+				}
 				built <- buildFlavor(ctx, system, m, m.Flavor())
 			}
 		}
@@ -168,8 +177,8 @@ func buildFlavor(ctx context.Context, system string, m mutants.Mutant,
 		run.err = err
 		return run
 	}
-	opts := snapdbuild.Options{System: system, Patches: series, Flavor: flavor}
-	opts.ExtraPatches = m.Patches // the build keeps the variant for its snapd
+	opts := snapdbuild.Options{System: system, Patches: series, Flavor: flavor,
+		ExtraPatches: m.Patches, ExtraAreVariants: true}
 	start := time.Now()
 	_, run.err = buildSnapdFlavor(ctx, opts)
 	run.build = time.Since(start)
