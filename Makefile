@@ -5,6 +5,8 @@
 GO ?= go
 BIN := .build/bin/shm-e2e
 SYSTEMS ?= debian-12-64,debian-13-64
+# stock, patched or stock,patched: which snapd the suite runs against (a column each).
+SNAPD ?= stock
 ARTIFACTS ?= artifacts
 
 DEB_PACKAGES := qemu-system-x86 qemu-utils debootstrap squashfs-tools e2fsprogs \
@@ -50,7 +52,7 @@ spread-images: build
 
 # The whole suite on both systems, with the report; e2e builds what it needs itself.
 e2e: deps build
-	$(BIN) e2e -system $(SYSTEMS) -artifacts $(ARTIFACTS)
+	$(BIN) e2e -system $(SYSTEMS) -snapd $(SNAPD) -artifacts $(ARTIFACTS)
 
 list: build
 	@$(BIN) run -list
