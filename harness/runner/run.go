@@ -41,6 +41,10 @@ type Options struct {
 	// HostEnv (KEY=VALUE) is added to what $(HOST:...) commands see, e.g. which snapd
 	// flavour spread.yaml installs, without touching this process's environment.
 	HostEnv []string
+	// Exclude adds tar patterns to the project's exclude for this run: what other runs
+	// in this process are writing (another flavour's packages) is neither packed
+	// half-written nor uploaded for nothing.
+	Exclude []string
 	// ConnectTimeout bounds the wait for ssh on a new machine (default 5m).
 	ConnectTimeout time.Duration
 }
@@ -145,7 +149,7 @@ func newRun(project *Project, jobs []*Job, opts Options) (*run, error) {
 	if err := setDefaults(&opts); err != nil {
 		return nil, err
 	}
-	packed, err := packProject(project)
+	packed, err := packProject(project, opts.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +198,7 @@ func newJobResult(job *Job) *JobResult {
 }
 
 // packProject tars the project once; every machine gets the same archive.
-func packProject(p *Project) (string, error) {
+func packProject(p *Project, extraExclude []string) (string, error) {
 	file, err := os.CreateTemp("", "shm-e2e-project-*.tar.gz")
 	if err != nil {
 		return "", fmt.Errorf("cannot pack project: %v", err)
@@ -202,7 +206,7 @@ func packProject(p *Project) (string, error) {
 	defer file.Close()
 
 	args := []string{"-cz", "--exclude=.spread-reuse.*", "--exclude=" + reuseFileName}
-	for _, pattern := range p.Exclude {
+	for _, pattern := range append(append([]string{}, p.Exclude...), extraExclude...) {
 		args = append(args, "--exclude="+pattern)
 	}
 	cmd := exec.Command("tar", append(args, "-C", p.Path, ".")...)

@@ -27,6 +27,7 @@ func init() {
 }
 
 type mutantsOptions struct {
+	catalogue []mutants.Mutant // the mutants picked to run
 	systems   []string
 	dir       string
 	only      map[string]bool
@@ -77,6 +78,7 @@ func runMutants(args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	opts.catalogue = catalogue
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := prepareSuite(ctx, opts.systems, "qemu"); err != nil {
@@ -193,7 +195,8 @@ func suiteRun(ctx context.Context, opts mutantsOptions, run *mutantRun) {
 	run.result, run.err = runner.Run(ctx, runner.Options{
 		Selectors: []string{"qemu-local:" + run.system + ":tests/main/"},
 		Artifacts: filepath.Join(opts.artifacts, run.system, run.flavor),
-		HostEnv:   []string{"SHM_E2E_SNAPD=" + run.flavor}})
+		HostEnv:   []string{"SHM_E2E_SNAPD=" + run.flavor},
+		Exclude:   otherDebs(opts, run)})
 	run.suite = time.Since(start)
 	if run.result != nil {
 		run.err = nil // failed tasks are the point; only a run that did not happen is an error
@@ -201,6 +204,25 @@ func suiteRun(ctx context.Context, opts mutantsOptions, run *mutantRun) {
 	if run.mutant.Name != "" {
 		os.RemoveAll(debsDir(run.flavor, run.system))
 	}
+}
+
+// otherDebs lists the package directories of every other flavour and system: builds
+// write them while this run packs the project (tar fails on a file that grows as it
+// reads), and this run's machine needs none of them.
+func otherDebs(opts mutantsOptions, run *mutantRun) []string {
+	flavors := []string{"patched"}
+	for _, m := range opts.catalogue {
+		flavors = append(flavors, m.Flavor())
+	}
+	var dirs []string
+	for _, flavor := range flavors {
+		for _, system := range opts.systems {
+			if flavor != run.flavor || system != run.system {
+				dirs = append(dirs, debsDir(flavor, system))
+			}
+		}
+	}
+	return dirs
 }
 
 // printMutants prints the table, a row per mutant and system, and returns how many

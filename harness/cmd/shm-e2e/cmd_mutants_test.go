@@ -48,3 +48,16 @@ func TestJudgeMutantNeedsItsOwnSystemsBaseline(t *testing.T) {
 	verdict, _ = judgeMutant(baseline, &mutantRun{err: errors.New("build failed")})
 	assert.Equal(t, "not judged", verdict)
 }
+
+func TestASuiteRunPacksNoOtherFlavoursPackages(t *testing.T) {
+	opts := mutantsOptions{systems: []string{"debian-12-64", "debian-13-64"},
+		catalogue: []mutants.Mutant{{Name: "a"}, {Name: "b"}}}
+	run := &mutantRun{system: "debian-13-64", flavor: "mutant-a"}
+
+	excluded := otherDebs(opts, run)
+	assert.Len(t, excluded, 5, "3 flavours x 2 systems, less its own")
+	assert.NotContains(t, excluded, debsDir("mutant-a", "debian-13-64"))
+	assert.Contains(t, excluded, debsDir("mutant-a", "debian-12-64"))
+	assert.Contains(t, excluded, debsDir("patched", "debian-13-64"))
+	assert.Contains(t, excluded, debsDir("mutant-b", "debian-13-64"))
+}
