@@ -182,7 +182,7 @@ type repackRecipe struct {
 	src source
 }
 
-// devRoot is where the -dev package is unpacked under the source directory; its
+// devGopath is where the -dev package is unpacked under the source directory: its
 // usr/share/gocode is the first GOPATH entry, before Debian's Go libraries.
 func devGopath(srcDir string) string {
 	return filepath.Join(srcDir, "dev", "usr", "share", "gocode")
