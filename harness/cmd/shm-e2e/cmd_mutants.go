@@ -107,13 +107,14 @@ func selectMutants(opts mutantsOptions) ([]mutants.Mutant, error) {
 		return nil, err
 	}
 	var picked []mutants.Mutant
+	unknown := maps.Clone(opts.only)
 	for _, m := range catalogue {
 		if len(opts.only) == 0 || opts.only[m.Name] {
 			picked = append(picked, m)
-			delete(opts.only, m.Name)
+			delete(unknown, m.Name)
 		}
 	}
-	for name := range opts.only {
+	for name := range unknown {
 		return nil, fmt.Errorf("no mutant %q in %s", name, opts.dir)
 	}
 	return picked, nil

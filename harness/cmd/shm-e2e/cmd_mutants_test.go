@@ -61,3 +61,21 @@ func TestASuiteRunPacksNoOtherFlavoursPackages(t *testing.T) {
 	assert.Contains(t, excluded, debsDir("patched", "debian-13-64"))
 	assert.Contains(t, excluded, debsDir("mutant-b", "debian-13-64"))
 }
+
+func TestOnlyPicksJustTheNamedMutants(t *testing.T) {
+	opts, err := parseMutants([]string{"-dir", "../../../snapd-mutants",
+		"-only", "no-auto-connect,private-with-shared-memory"})
+	require.NoError(t, err)
+	picked, err := selectMutants(opts)
+	require.NoError(t, err)
+	var names []string
+	for _, m := range picked {
+		names = append(names, m.Name)
+	}
+	assert.Equal(t, []string{"no-auto-connect", "private-with-shared-memory"}, names,
+		"mutants after the named ones must not be picked too")
+
+	opts.only["nope"] = true
+	_, err = selectMutants(opts)
+	assert.ErrorContains(t, err, `no mutant "nope"`)
+}
