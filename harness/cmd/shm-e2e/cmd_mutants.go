@@ -88,6 +88,9 @@ func runMutants(args []string) error {
 	start := time.Now()
 	baselines, runs := runAllMutants(ctx, opts, catalogue)
 	survivors := printMutants(baselines, runs, time.Since(start))
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted: the table above is partial")
+	}
 	for _, system := range opts.systems {
 		if err := baselines[system].err; err != nil {
 			return fmt.Errorf("cannot run the suite on the patched snapd of %s: %w", system,
@@ -193,17 +196,29 @@ func buildFlavor(ctx context.Context, system string, m mutants.Mutant,
 func suiteRun(ctx context.Context, opts mutantsOptions, run *mutantRun) {
 	progress.Printf("Running the suite on %s with snapd %s", run.system, run.flavor)
 	start := time.Now()
-	run.result, run.err = runner.Run(ctx, runner.Options{
+	result, err := runner.Run(ctx, runner.Options{
 		Selectors: []string{"qemu-local:" + run.system + ":tests/main/"},
 		Artifacts: filepath.Join(opts.artifacts, run.system, run.flavor),
 		HostEnv:   []string{"SHM_E2E_SNAPD=" + run.flavor},
 		Exclude:   otherDebs(opts, run)})
 	run.suite = time.Since(start)
-	if run.result != nil {
-		run.err = nil // failed tasks are the point; only a run that did not happen is an error
-	}
+	recordSuite(ctx, run, result, err)
 	if run.mutant.Name != "" {
 		os.RemoveAll(debsDir(run.flavor, run.system))
+	}
+}
+
+// recordSuite keeps a run's result. Failed tasks are the point; an error is a run that
+// did not happen, and an interrupted run is one too: its aborted jobs would otherwise
+// read as kills.
+func recordSuite(ctx context.Context, run *mutantRun, result *runner.Result, err error) {
+	switch {
+	case ctx.Err() != nil:
+		run.result, run.err = nil, fmt.Errorf("interrupted: %w", ctx.Err())
+	case result != nil:
+		run.result, run.err = result, nil
+	default:
+		run.result, run.err = nil, err
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -78,4 +79,24 @@ func TestOnlyPicksJustTheNamedMutants(t *testing.T) {
 	opts.only["nope"] = true
 	_, err = selectMutants(opts)
 	assert.ErrorContains(t, err, `no mutant "nope"`)
+}
+
+func TestAnInterruptedSuiteRunKillsNothing(t *testing.T) {
+	aborted := &runner.Result{Jobs: []runner.JobResult{
+		jobResult("private-dev-shm", runner.Aborted)}}
+	baseline := &mutantRun{system: "debian-13-64", result: &runner.Result{
+		Jobs: []runner.JobResult{jobResult("private-dev-shm", runner.Passed)}}}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	run := &mutantRun{system: "debian-13-64", mutant: mutants.Mutant{Name: "m"}}
+	recordSuite(ctx, run, aborted, nil)
+	verdict, detail := judgeMutant(baseline, run)
+	assert.Equal(t, "not judged", verdict)
+	assert.Contains(t, detail, "interrupted")
+
+	run = &mutantRun{system: "debian-13-64", mutant: mutants.Mutant{Name: "m"}}
+	recordSuite(context.Background(), run, aborted, errors.New("1 task aborted"))
+	verdict, _ = judgeMutant(baseline, run)
+	assert.Equal(t, "killed", verdict, "an abort in a whole run is the mutant's doing")
 }
