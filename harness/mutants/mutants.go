@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"shm-e2e/harness/runner"
+	"shm-e2e/harness/snapdbuild"
 )
 
 // Mutant is one broken snapd of the catalogue: one change, written once per line of
@@ -25,9 +26,6 @@ type Mutant struct {
 
 // Flavor names the mutant's snapd build and its packages' directory.
 func (m Mutant) Flavor() string { return "mutant-" + m.Name }
-
-// versionsField is the header snapdbuild reads to pick a variant for a snapd version.
-const versionsField = "Snapd-Versions:"
 
 // Load reads the catalogue: every *.patch in dir, each starting with a "Breaks:" line.
 // A mutant with variants (NAME.patch, NAME.2.68.patch) says the same in each, and
@@ -76,15 +74,15 @@ func checkVariants(catalogue []Mutant, unversioned map[string]string) error {
 		for _, file := range m.Patches {
 			if len(m.Patches) > 1 && unversioned[file] != "" {
 				return fmt.Errorf("cannot load mutant %s: it has variants, and %s has no "+
-					"%s line saying which snapd it is for", m.Name, file, versionsField)
+					"Snapd-Versions: line saying which snapd it is for", m.Name, file)
 			}
 		}
 	}
 	return nil
 }
 
-// readHeader returns the Breaks line and whether a Snapd-Versions line follows before
-// the diff.
+// readHeader returns the Breaks line and whether the header (as snapdbuild reads it)
+// limits the patch to some snapd versions.
 func readHeader(file string) (breaks string, versioned bool, err error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -96,13 +94,11 @@ func readHeader(file string) (breaks string, versioned bool, err error) {
 		return "", false, fmt.Errorf("cannot load mutant %s:1: want a first line "+
 			"\"Breaks: <what it breaks>\"", file)
 	}
-	for _, line := range lines[1:] {
-		if strings.HasPrefix(line, "---") {
-			break
-		}
-		versioned = versioned || strings.HasPrefix(line, versionsField)
+	globs, err := snapdbuild.PatchVersions(data)
+	if err != nil {
+		return "", false, fmt.Errorf("cannot load mutant %s: %w", file, err)
 	}
-	return breaks, versioned, nil
+	return breaks, globs != nil, nil
 }
 
 // Killers lists the jobs that passed on the baseline and did not pass on the mutant:

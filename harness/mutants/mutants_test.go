@@ -71,6 +71,10 @@ func TestVariantsMakeOneMutantAndSayWhichSnapd(t *testing.T) {
 	write("mount.2.68.patch", "Breaks: something else\nSnapd-Versions: 2.68.*\n")
 	_, err = Load(dir)
 	assert.ErrorContains(t, err, `another variant "something else"`)
+
+	write("mount.2.68.patch", "Breaks: the mount\nSnapd-Versions: [\n---\n")
+	_, err = Load(dir)
+	assert.ErrorContains(t, err, "bad Snapd-Versions: glob", "read as the build reads it")
 }
 
 func result(jobs ...runner.JobResult) *runner.Result { return &runner.Result{Jobs: jobs} }

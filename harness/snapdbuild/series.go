@@ -102,6 +102,12 @@ func (p patch) versions() ([]string, error) {
 	return nil, nil
 }
 
+// PatchVersions returns the globs of a patch's Snapd-Versions header, nil when it has
+// none (it is for every version), so that other readers of patches parse it the same.
+func PatchVersions(data []byte) ([]string, error) {
+	return patch{Data: data}.versions()
+}
+
 // appliesTo says whether the patch is meant for this snapd source version.
 func (p patch) appliesTo(version string) bool {
 	globs, _ := p.versions()
